@@ -1,0 +1,54 @@
+# eventhub: the everyday commands. `make run` serves the site with demo data,
+# `make test` runs the suite on SQLite and, when DATABASE_URL names
+# PostgreSQL, again on PostgreSQL.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint format check bench bench-smoke clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) requirements/base.txt requirements/prod.txt requirements/dev.txt
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(MAKE) --no-print-directory test-sqlite
+	@case "$$DATABASE_URL" in \
+	  postgres://*|postgresql://*|pgsql://*) $(MAKE) --no-print-directory test-postgres ;; \
+	  *) echo "DATABASE_URL does not name PostgreSQL: the PostgreSQL pass is skipped." ;; \
+	esac
+
+test-sqlite: $(STAMP)
+	@echo "== tests on SQLite =="
+	DATABASE_URL=$(SQLITE_URL) $(PY) -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@echo "== tests on PostgreSQL =="
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(STAMP) lint
+	DATABASE_URL=$(SQLITE_URL) DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .test-db.sqlite3*

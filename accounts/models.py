@@ -1,0 +1,93 @@
+from zoneinfo import available_timezones
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+
+
+def validate_timezone(value: str) -> None:
+    """Accept only IANA zone names that zoneinfo knows ("Europe/Paris")."""
+    if value not in available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a known time zone. Use a name like Europe/Paris or UTC.",
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+class EventhubUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+
+class User(AbstractUser):
+    """A person on eventhub: an attendee who books, or an organizer who runs events."""
+
+    class Role(models.TextChoices):
+        ATTENDEE = "attendee", "Attendee"
+        ORGANIZER = "organizer", "Organizer"
+
+    email = models.EmailField("email address", unique=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ATTENDEE)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="Times on the site are also shown in this zone.",
+    )
+
+    REQUIRED_FIELDS = ["email"]
+
+    objects = EventhubUserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="unique_user_username_ci",
+                violation_error_message="That username is taken.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="unique_user_email_ci",
+                violation_error_message="An account with this email address already exists.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["attendee", "organizer"]), name="user_role_valid"
+            ),
+        ]
+
+    @property
+    def is_organizer(self) -> bool:
+        return self.role == self.Role.ORGANIZER
+
+    @property
+    def is_attendee(self) -> bool:
+        return self.role == self.Role.ATTENDEE
+
+    @property
+    def is_site_staff(self) -> bool:
+        """Staff who run the site (not organizers, who are staff only to use the admin)."""
+        return self.is_superuser or (self.is_staff and not self.is_organizer)
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).strip()
+        clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
+        if self.email and clash.exists():
+            raise ValidationError({"email": "An account with this email address already exists."})
+
+    def save(self, *args, **kwargs):
+        # Organizers work in the admin: is_staff and the Organizers group
+        # follow the role. Superusers keep whatever they have.
+        from accounts.services import sync_organizer_group
+
+        if not self.is_superuser:
+            self.is_staff = self.is_organizer
+        super().save(*args, **kwargs)
+        sync_organizer_group(user=self)

@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+
+
+class BookingQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED])
+
+    def confirmed(self):
+        return self.filter(status=Booking.Status.CONFIRMED)
+
+    def waitlisted(self):
+        return self.filter(status=Booking.Status.WAITLISTED)
+
+    def in_waitlist_order(self):
+        return self.waitlisted().order_by("waitlisted_at", "pk")
+
+
+class Booking(models.Model):
+    """One person's place at one event. Status is written only by bookings.services."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        WAITLISTED = "waitlisted", "Waitlisted"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # PROTECT: a booking is a record; events and accounts with bookings are
+    # cancelled or emptied through the services, never dropped with them.
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="bookings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    status = models.CharField(max_length=16, choices=Status.choices, editable=False)
+    # When the person joined the waitlist: the queue is served in this order.
+    waitlisted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                name="booking_one_per_user_per_event",
+                violation_error_message="You already have a booking for this event.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["confirmed", "waitlisted", "cancelled"]),
+                name="booking_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event", "status", "waitlisted_at"], name="booking_event_status_idx"),
+            models.Index(fields=["user", "status"], name="booking_user_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} at {self.event} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.CONFIRMED, self.Status.WAITLISTED)
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.is_active and not self.event.has_started

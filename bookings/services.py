@@ -1,0 +1,267 @@
+"""The booking service: the only code that writes a booking's status or Event.booked_seats.
+
+Every function here follows the same recipe (see the README, "How an event is
+never overbooked"):
+
+1. open a transaction;
+2. lock the event row with ``select_for_update`` before reading anything the
+   decision depends on (on SQLite the IMMEDIATE transaction holds the write
+   lock from BEGIN instead);
+3. decide from the locked row's ``booked_seats`` and ``capacity`` — never by
+   counting bookings, so the cost of one booking stays flat;
+4. write the booking and move the counter with an ``F()`` expression; commit.
+
+Refusals are ``DomainError`` with a stable code. Side effects (log lines,
+emails) run on commit, so a rolled-back booking leaves no trace.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from bookings.models import Booking
+from eventhub.errors import DomainError
+from events.models import MAX_CAPACITY, Event
+
+logger = logging.getLogger("eventhub.bookings")
+
+NOT_ALLOWED = "not_allowed"
+
+
+def _lock_event(event_id: int) -> Event:
+    try:
+        return Event.objects.select_for_update().get(pk=event_id)
+    except Event.DoesNotExist:
+        raise DomainError("not_found", "This event does not exist.") from None
+
+
+def _lock_booking(booking_id: int, event_id: int) -> Booking:
+    """Re-read a booking after its event is locked: the lock guards every booking of the event."""
+    return Booking.objects.select_related("user").get(pk=booking_id, event_id=event_id)
+
+
+def _move_counter(event: Event, delta: int) -> None:
+    if delta:
+        Event.objects.filter(pk=event.pk).update(booked_seats=F("booked_seats") + delta)
+        event.booked_seats += delta  # mirrors the row we hold locked
+
+
+def _log(action: str, booking: Booking, **extra) -> None:
+    fields = {
+        "action": action,
+        "booking_id": booking.pk,
+        "event_id": booking.event_id,
+        "user_id": booking.user_id,
+        "status": booking.status,
+        **extra,
+    }
+    transaction.on_commit(lambda: logger.info(action, extra={"event_data": fields}))
+
+
+def _ensure_bookable(*, user, event: Event) -> None:
+    if not user.is_authenticated or not user.is_attendee:
+        raise DomainError("not_attendee", "Only attendees can book seats.")
+    if event.status == Event.Status.CANCELLED:
+        raise DomainError("not_bookable", "This event has been cancelled.")
+    if event.status != Event.Status.PUBLISHED:
+        raise DomainError("not_bookable", "This event is not open for booking yet.")
+    if event.has_started:
+        raise DomainError("not_bookable", "This event has already started; booking is closed.")
+
+
+def book(*, user, event: Event, waitlist: bool = False) -> Booking:
+    """Give ``user`` a seat at ``event``, or a waitlist place when it is full and they asked.
+
+    Guarantees: never more confirmed bookings than seats, however many
+    requests race; one booking row per person and event (a cancelled one is
+    re-activated).
+    """
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        _ensure_bookable(user=user, event=event)
+        booking = Booking.objects.filter(event=event, user=user).first()
+        if booking is not None and booking.is_active:
+            raise DomainError("already_booked", _already_booked_message(booking))
+        if booking is None:
+            booking = Booking(event=event, user=user)
+        if not event.is_full:
+            booking.status = Booking.Status.CONFIRMED
+            booking.waitlisted_at = None
+            _move_counter(event, +1)
+        elif waitlist:
+            booking.status = Booking.Status.WAITLISTED
+            booking.waitlisted_at = timezone.now()
+        else:
+            raise DomainError("event_full", "This event is full. You can join the waitlist.")
+        booking.cancelled_at = None
+        booking.checked_in_at = None
+        booking.event = event
+        booking.save()
+        _log("booking.created", booking)
+        return booking
+
+
+def _already_booked_message(booking: Booking) -> str:
+    if booking.status == Booking.Status.WAITLISTED:
+        return "You are already on the waitlist for this event."
+    return "You already have a seat at this event."
+
+
+def cancel_booking(*, booking: Booking, by) -> Booking:
+    """Cancel a booking; a freed seat goes to the oldest waitlisted booking in the same transaction.
+
+    The booking's owner may cancel until the event starts; the event's
+    organizer and site staff may cancel at any time.
+    """
+    with transaction.atomic():
+        event = _lock_event(booking.event_id)
+        booking = _lock_booking(booking.pk, event.pk)
+        is_owner = by.is_authenticated and by.pk == booking.user_id
+        if not (is_owner or event.is_managed_by(by)):
+            raise DomainError(NOT_ALLOWED, "You cannot cancel someone else's booking.")
+        if not booking.is_active:
+            raise DomainError("already_cancelled", "This booking is already cancelled.")
+        if event.has_started and not event.is_managed_by(by):
+            raise DomainError("not_cancellable", "This event has started; it is too late to cancel.")
+        _cancel_locked(event=event, booking=booking, by=by)
+        return booking
+
+
+def _cancel_locked(*, event: Event, booking: Booking, by) -> None:
+    was_confirmed = booking.status == Booking.Status.CONFIRMED
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.waitlisted_at = None
+    booking.event = event
+    booking.save(update_fields=["status", "cancelled_at", "waitlisted_at", "updated_at"])
+    _log("booking.cancelled", booking, by_user_id=by.pk)
+    if was_confirmed:
+        _move_counter(event, -1)
+        _promote_waitlist(event)
+
+
+def _promote_waitlist(event: Event) -> list[Booking]:
+    """Fill the locked event's free seats from its waitlist, first come first served."""
+    free = event.capacity - event.booked_seats
+    if event.status != Event.Status.PUBLISHED or free <= 0:
+        return []
+    promoted = list(Booking.objects.filter(event=event).in_waitlist_order().select_related("user")[:free])
+    if not promoted:
+        return []
+    now = timezone.now()
+    Booking.objects.filter(pk__in=[b.pk for b in promoted]).update(
+        status=Booking.Status.CONFIRMED, waitlisted_at=None, updated_at=now
+    )
+    _move_counter(event, len(promoted))
+    for booking in promoted:
+        booking.status = Booking.Status.CONFIRMED
+        booking.event = event
+        _log("booking.promoted", booking)
+        _notify_promoted(booking)
+    return promoted
+
+
+def _notify_promoted(booking: Booking) -> None:
+    event = booking.event
+    message = (
+        f"Hello {booking.user.username},\n\n"
+        f"A seat opened up at “{event.title}” and it is now yours: your booking is confirmed.\n"
+        f"If you can no longer come, please cancel it so the next person gets the seat.\n"
+    )
+    recipient = booking.user.email
+    transaction.on_commit(
+        lambda: send_mail(
+            f"You're in: {event.title}",
+            message,
+            settings.DEFAULT_FROM_EMAIL,
+            [recipient],
+            fail_silently=True,
+        )
+    )
+
+
+def _ensure_manages(*, event: Event, by) -> None:
+    if not event.is_managed_by(by):
+        raise DomainError(NOT_ALLOWED, "Only the event's organizer or staff can do that.")
+
+
+def change_capacity(*, event: Event, capacity: int, by) -> Event:
+    """Set an event's capacity: never below booked seats; a raise confirms the waitlist in order."""
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        _ensure_manages(event=event, by=by)
+        if not 1 <= capacity <= MAX_CAPACITY:
+            raise DomainError(
+                "invalid_capacity",
+                f"Capacity must be between 1 and {MAX_CAPACITY:,}.",
+                field="capacity",
+            )
+        if capacity < event.booked_seats:
+            raise DomainError(
+                "capacity_below_booked",
+                f"Capacity cannot be lower than the {event.booked_seats} seats already booked.",
+                field="capacity",
+            )
+        Event.objects.filter(pk=event.pk).update(capacity=capacity, updated_at=timezone.now())
+        event.capacity = capacity
+        _promote_waitlist(event)
+        return event
+
+
+def cancel_event(*, event: Event, by) -> Event:
+    """Cancel an event: booking closes for good; every booking stays on record as it was."""
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        _ensure_manages(event=event, by=by)
+        if event.status == Event.Status.CANCELLED:
+            raise DomainError("already_cancelled", "This event is already cancelled.")
+        event.status = Event.Status.CANCELLED
+        event.save(update_fields=["status", "updated_at"])
+        transaction.on_commit(
+            lambda: logger.info(
+                "event.cancelled", extra={"event_data": {"event_id": event.pk, "user_id": by.pk}}
+            )
+        )
+        return event
+
+
+def check_in(*, booking: Booking, by) -> Booking:
+    """Record that a confirmed attendee has arrived."""
+    with transaction.atomic():
+        event = _lock_event(booking.event_id)
+        booking = _lock_booking(booking.pk, event.pk)
+        _ensure_manages(event=event, by=by)
+        if booking.status != Booking.Status.CONFIRMED:
+            raise DomainError("not_confirmed", "Only confirmed bookings can be checked in.")
+        if booking.checked_in_at is None:
+            booking.checked_in_at = timezone.now()
+            booking.save(update_fields=["checked_in_at", "updated_at"])
+        return booking
+
+
+def cancel_all_bookings_of(*, user, by) -> int:
+    """Cancel every active booking a user holds, past events included, so their account can go.
+
+    Events are locked one at a time in id order, so two such calls never deadlock.
+    """
+    event_ids = sorted(set(Booking.objects.filter(user=user).active().values_list("event_id", flat=True)))
+    for event_id in event_ids:
+        with transaction.atomic():
+            event = _lock_event(event_id)
+            booking = Booking.objects.active().filter(event=event, user=user).first()
+            if booking is not None:
+                _cancel_locked(event=event, booking=booking, by=by)
+    return len(event_ids)
+
+
+def counter_mismatches(events: QuerySet[Event] | None = None) -> list[tuple[Event, int]]:
+    """Events whose booked_seats differs from their confirmed rows, with the real count."""
+    queryset = Event.objects.all() if events is None else events
+    annotated = queryset.annotate(
+        confirmed_rows=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED))
+    )
+    return [(e, e.confirmed_rows) for e in annotated if e.confirmed_rows != e.booked_seats]

@@ -1,0 +1,78 @@
+"""Fixtures shared by every app's tests."""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory
+from events.tests.factories import EventFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(autouse=True)
+def _require_postgres(request):
+    """Tests marked postgres run on PostgreSQL; elsewhere they skip, except in CI, where they fail."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("CI must run this test on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
+        pytest.skip("needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")
+
+
+@pytest.fixture
+def attendee(db):
+    return UserFactory(role="attendee")
+
+
+@pytest.fixture
+def other_attendee(db):
+    return UserFactory(role="attendee")
+
+
+@pytest.fixture
+def organizer(db):
+    return UserFactory(role="organizer")
+
+
+@pytest.fixture
+def other_organizer(db):
+    return UserFactory(role="organizer")
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(role="attendee", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def published_event(organizer):
+    return EventFactory(organizer=organizer, status="published", capacity=10)
+
+
+@pytest.fixture
+def draft_event(organizer):
+    return EventFactory(organizer=organizer, status="draft")
+
+
+@pytest.fixture
+def past_event(organizer):
+    start = timezone.now() - timedelta(days=3)
+    return EventFactory(organizer=organizer, status="published", starts_at=start)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counts and lockouts live in the cache (Redis in CI): start each test clean."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,59 @@
+"""The event filters: one FilterSet behind the public list page and GET /api/events/."""
+
+import django_filters
+from django.db.models import F, Q
+
+from events.models import Event
+
+
+class EventFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Words in the title, description or location (any case).",
+    )
+    location = django_filters.CharFilter(field_name="location", lookup_expr="icontains", label="Location")
+    starts_after = django_filters.IsoDateTimeFilter(
+        field_name="starts_at",
+        lookup_expr="gte",
+        label="From",
+        help_text="Events starting at or after this date or time (ISO 8601).",
+    )
+    starts_before = django_filters.IsoDateTimeFilter(
+        field_name="starts_at",
+        lookup_expr="lte",
+        label="To",
+        help_text="Events starting at or before this date or time (ISO 8601).",
+    )
+    organizer = django_filters.NumberFilter(field_name="organizer_id", label="Organizer id")
+    has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
+    status = django_filters.ChoiceFilter(choices=Event.Status.choices)
+    ordering = django_filters.OrderingFilter(
+        fields=(("starts_at", "starts_at"), ("created_at", "created_at"), ("title", "title")),
+        field_labels={
+            "starts_at": "Soonest",
+            "-starts_at": "Latest",
+            "created_at": "Oldest listing",
+            "-created_at": "Newest",
+            "title": "Title",
+            "-title": "Title (Z to A)",
+        },
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Event
+        fields = ["search", "location", "starts_after", "starts_before", "organizer", "has_seats", "status"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(description__icontains=value) | Q(location__icontains=value)
+        )
+
+    def filter_has_seats(self, queryset, name, value):
+        if value:
+            return queryset.filter(booked_seats__lt=F("capacity"))
+        return queryset

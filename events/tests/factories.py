@@ -1,0 +1,24 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.tests.factories import OrganizerFactory
+from events.models import Event
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """An event as stored; booked_seats stays 0: bookings come from the booking service."""
+
+    class Meta:
+        model = Event
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    title = factory.Sequence(lambda n: f"Event {n}")
+    description = "An evening of talks and good company."
+    location = factory.Sequence(lambda n: f"Hall {n}, 1 Main Street, Springfield")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda e: e.starts_at + timedelta(hours=2))
+    timezone = "UTC"
+    capacity = 10
+    status = Event.Status.PUBLISHED
