@@ -77,10 +77,16 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        self.email = self.__class__.objects.normalize_email(self.email).strip()
-        clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
-        if self.email and clash.exists():
-            raise ValidationError({"email": "An account with this email address already exists."})
+        # The database enforces both (case-insensitive unique constraints);
+        # these say so beside the field, in plain words.
+        others = User.objects.exclude(pk=self.pk)
+        errors = {}
+        if self.username and others.filter(username__iexact=self.username).exists():
+            errors["username"] = "That username is taken. Please choose another."
+        if self.email and others.filter(email__iexact=self.email).exists():
+            errors["email"] = "An account with this email address already exists."
+        if errors:
+            raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
         # Organizers work in the admin: is_staff and the Organizers group
