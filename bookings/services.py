@@ -62,15 +62,17 @@ def _log(action: str, booking: Booking, **extra) -> None:
     transaction.on_commit(lambda: logger.info(action, extra={"event_data": fields}))
 
 
-def _ensure_bookable(*, user, event: Event) -> None:
+def booking_refusal(*, user, event: Event) -> DomainError | None:
+    """Why ``user`` cannot book ``event`` right now, or None. Pages use it to pick their button."""
     if not user.is_authenticated or not user.is_attendee:
-        raise DomainError("not_attendee", "Only attendees can book seats.")
+        return DomainError("not_attendee", "Only attendees can book seats.")
     if event.status == Event.Status.CANCELLED:
-        raise DomainError("not_bookable", "This event has been cancelled.")
+        return DomainError("not_bookable", "This event has been cancelled.")
     if event.status != Event.Status.PUBLISHED:
-        raise DomainError("not_bookable", "This event is not open for booking yet.")
+        return DomainError("not_bookable", "This event is not open for booking yet.")
     if event.has_started:
-        raise DomainError("not_bookable", "This event has already started; booking is closed.")
+        return DomainError("not_bookable", "This event has already started; booking is closed.")
+    return None
 
 
 def book(*, user, event: Event, waitlist: bool = False) -> Booking:
@@ -82,7 +84,9 @@ def book(*, user, event: Event, waitlist: bool = False) -> Booking:
     """
     with transaction.atomic():
         event = _lock_event(event.pk)
-        _ensure_bookable(user=user, event=event)
+        refusal = booking_refusal(user=user, event=event)
+        if refusal is not None:
+            raise refusal
         booking = Booking.objects.filter(event=event, user=user).first()
         if booking is not None and booking.is_active:
             raise DomainError("already_booked", _already_booked_message(booking))
