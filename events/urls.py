@@ -1,3 +1,11 @@
+from django.urls import path
+
+from events import views
+
 app_name = "events"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.EventListView.as_view(), name="list"),
+    path("events/<int:pk>/", views.EventDetailView.as_view(), name="detail"),
+    path("events/<int:pk>/<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
+]

@@ -1,0 +1,59 @@
+from django.shortcuts import get_object_or_404, redirect
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from bookings import selectors
+from events.filters import EventFilter
+from events.models import Event
+
+# The list page offers three of the filter's orderings.
+SORT_CHOICES = [("starts_at", "Soonest"), ("-created_at", "Newest"), ("title", "Title")]
+
+
+class EventListView(FilterView):
+    """Upcoming published events: search, filters, sorting, 12 a page."""
+
+    filterset_class = EventFilter
+    template_name = "events/event_list.html"
+    paginate_by = 12
+    strict = False  # a bad filter value is reported and ignored, not an empty page
+
+    def get_queryset(self):
+        return Event.objects.published_upcoming().select_related("organizer").order_by("starts_at", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        events = context["object_list"]
+        statuses = selectors.active_event_ids(user=self.request.user, events=events)
+        for event in events:
+            event.my_status = statuses.get(event.pk)
+        context["sort_choices"] = SORT_CHOICES
+        return context
+
+
+class EventDetailView(DetailView):
+    """Everything about one event, and the one button that fits the viewer."""
+
+    template_name = "events/event_detail.html"
+    context_object_name = "event"
+
+    def get_queryset(self):
+        return Event.objects.visible_to(self.request.user).select_related("organizer")
+
+    def get(self, request, *args, **kwargs):
+        self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
+        if kwargs.get("slug") != self.object.slug:
+            return redirect(self.object, permanent=True)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, event = self.request.user, self.object
+        booking = selectors.booking_of(user=user, event=event)
+        context["booking"] = booking
+        context["action"] = selectors.booking_action(user=user, event=event, booking=booking)
+        if booking is not None and booking.status == booking.Status.WAITLISTED:
+            context["waitlist_position"] = selectors.waitlist_position(booking)
+        viewer_zone = user.timezone if user.is_authenticated else None
+        context["viewer_timezone"] = viewer_zone if viewer_zone != event.timezone else None
+        return context

@@ -1,0 +1,292 @@
+"""Demo data for a living site: people, about thirty events, bookings and waitlists.
+
+Idempotent: people and events that already exist are left as they are.
+Everything is written through the services, so seat counters are real.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from bookings import services as booking_services
+from events import services as event_services
+from events.models import Event
+
+DEMO_PASSWORD = "eventhub-demo-2026"
+ORGANIZERS = [("olivia", "Europe/London"), ("oscar", "America/New_York")]
+ATTENDEES = [
+    ("alice", "Europe/Paris"),
+    ("ben", "UTC"),
+    ("chloe", "Asia/Tokyo"),
+    ("dan", "America/Los_Angeles"),
+    ("emma", "Europe/Berlin"),
+]
+CROWD_SIZE = 60  # extra attendees (no password) who fill rooms and waitlists
+
+
+@dataclass(frozen=True)
+class DemoEvent:
+    title: str
+    organizer: int
+    days: int  # from today; negative is in the past
+    hour: int
+    zone: str
+    location: str
+    capacity: int
+    booked: int
+    waitlisted: int = 0
+    status: str = Event.Status.PUBLISHED
+    hours: int = 2
+
+
+DEMO_EVENTS = [
+    DemoEvent(
+        "Django Meetup: Async views in practice",
+        0,
+        5,
+        18,
+        "Europe/London",
+        "The Hive, 12 Shoreditch High St, London",
+        60,
+        41,
+    ),
+    DemoEvent(
+        "Intro to PostgreSQL locking", 0, 9, 19, "Europe/London", "Tech Hub, 3 King's Rd, London", 25, 25, 6
+    ),
+    DemoEvent(
+        "Python beginners' workshop",
+        0,
+        12,
+        10,
+        "Europe/London",
+        "Central Library, Room 4, Manchester",
+        20,
+        19,
+    ),
+    DemoEvent(
+        "Data science breakfast", 0, 3, 8, "Europe/Paris", "Café Lumière, 8 Rue de Rivoli, Paris", 30, 12
+    ),
+    DemoEvent(
+        "Open source sprint weekend",
+        0,
+        20,
+        9,
+        "Europe/Berlin",
+        "c-base, Rungestraße 20, Berlin",
+        40,
+        18,
+        hours=56,
+    ),
+    DemoEvent("Accessible web design", 0, 15, 17, "Europe/Dublin", "Dogpatch Labs, Dublin", 35, 9),
+    DemoEvent(
+        "Testing Django like you mean it",
+        0,
+        26,
+        18,
+        "Europe/London",
+        "The Hive, 12 Shoreditch High St, London",
+        50,
+        50,
+        4,
+    ),
+    DemoEvent(
+        "Machine learning reading group", 0, 7, 19, "Europe/Amsterdam", "Science Park 123, Amsterdam", 15, 3
+    ),
+    DemoEvent("Security night: OWASP top ten", 0, 33, 18, "Europe/London", "Barbican Centre, London", 80, 22),
+    DemoEvent("Women in tech mentoring evening", 0, 11, 18, "Europe/Lisbon", "LX Factory, Lisbon", 30, 29),
+    DemoEvent(
+        "Startup pitch practice",
+        0,
+        45,
+        14,
+        "Europe/London",
+        "Impact Hub, London",
+        20,
+        0,
+        status=Event.Status.DRAFT,
+    ),
+    DemoEvent(
+        "Cloud costs clinic",
+        0,
+        18,
+        12,
+        "Europe/London",
+        "Online and at Second Home, London",
+        40,
+        8,
+        status=Event.Status.CANCELLED,
+    ),
+    DemoEvent("Winter Python social", 0, -12, 19, "Europe/London", "The Old Bell, Fleet St, London", 40, 33),
+    DemoEvent("Rust for Pythonistas", 0, -30, 18, "Europe/Berlin", "Factory Görlitzer Park, Berlin", 30, 30),
+    DemoEvent("Jazz in the park", 1, 4, 17, "America/New_York", "Bryant Park, New York", 100, 64),
+    DemoEvent("Brooklyn food market tour", 1, 8, 11, "America/New_York", "Smorgasburg, Brooklyn", 12, 12, 5),
+    DemoEvent("Sunrise yoga on the pier", 1, 2, 6, "America/Los_Angeles", "Santa Monica Pier, CA", 25, 11),
+    DemoEvent(
+        "Startup founders breakfast", 1, 6, 8, "America/Chicago", "1871, Merchandise Mart, Chicago", 40, 38
+    ),
+    DemoEvent("Photography walk: city lights", 1, 13, 19, "America/New_York", "Brooklyn Bridge Park", 18, 7),
+    DemoEvent(
+        "Toronto tech job fair",
+        1,
+        24,
+        10,
+        "America/Toronto",
+        "Metro Toronto Convention Centre",
+        300,
+        57,
+        hours=7,
+    ),
+    DemoEvent(
+        "Board games night",
+        1,
+        10,
+        19,
+        "America/New_York",
+        "The Uncommons, 230 Thompson St, New York",
+        30,
+        30,
+        2,
+    ),
+    DemoEvent(
+        "Ceramics for beginners", 1, 16, 14, "America/Denver", "Clay Studio, 20 Larimer St, Denver", 10, 4
+    ),
+    DemoEvent("Sushi masterclass", 1, 21, 18, "Asia/Tokyo", "Tsukiji Culinary School, Tokyo", 16, 15),
+    DemoEvent(
+        "Harbour sunset cruise", 1, 30, 17, "Australia/Sydney", "Circular Quay Wharf 6, Sydney", 60, 20
+    ),
+    DemoEvent("Bollywood dance workshop", 1, 14, 18, "Asia/Kolkata", "Prithvi Theatre, Mumbai", 25, 6),
+    DemoEvent(
+        "Marathon training kick-off",
+        1,
+        40,
+        7,
+        "America/New_York",
+        "Central Park, Engineers' Gate",
+        150,
+        0,
+        status=Event.Status.DRAFT,
+    ),
+    DemoEvent(
+        "Rooftop cinema: classics",
+        1,
+        19,
+        20,
+        "America/Los_Angeles",
+        "Rooftop Cinema Club, Hollywood",
+        45,
+        10,
+        status=Event.Status.CANCELLED,
+    ),
+    DemoEvent("Autumn craft fair", 1, -20, 10, "America/New_York", "Union Square, New York", 200, 58),
+    DemoEvent(
+        "Wine tasting: Finger Lakes",
+        1,
+        -6,
+        18,
+        "America/New_York",
+        "Corkbuzz, 13 E 13th St, New York",
+        20,
+        20,
+    ),
+    DemoEvent("Community garden day", 1, 27, 9, "America/New_York", "Liz Christy Garden, New York", 35, 1),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo people, events, bookings and waitlists (idempotent)."
+
+    def handle(self, *args, **options):
+        # Hundreds of demo bookings would drown the console in booking log lines.
+        logging.getLogger("eventhub").setLevel(logging.WARNING)
+        organizers = [self._user(name, zone, User.Role.ORGANIZER) for name, zone in ORGANIZERS]
+        for name, zone in ATTENDEES:
+            self._user(name, zone, User.Role.ATTENDEE)
+        crowd = [self._crowd_member(n) for n in range(1, CROWD_SIZE + 1)]
+        if settings.DEBUG:
+            self._superuser()
+        created = sum(self._event(spec, organizers, crowd) for spec in DEMO_EVENTS)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new events)."))
+        self._print_logins()
+
+    def _user(self, username, zone, role):
+        user, made = User.objects.get_or_create(
+            username=username,
+            defaults={"email": f"{username}@example.com", "role": role, "timezone": zone},
+        )
+        if made:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    def _crowd_member(self, n):
+        user, made = User.objects.get_or_create(
+            username=f"guest{n:02d}",
+            defaults={"email": f"guest{n:02d}@example.com", "role": User.Role.ATTENDEE},
+        )
+        if made:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        return user
+
+    def _superuser(self):
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
+
+    @transaction.atomic
+    def _event(self, spec: DemoEvent, organizers, crowd) -> bool:
+        organizer = organizers[spec.organizer]
+        if Event.objects.filter(organizer=organizer, title=spec.title).exists():
+            return False
+        starts_at = self._start(spec)
+        in_past = starts_at <= timezone.now()
+        event = event_services.create_event(
+            organizer=organizer,
+            title=spec.title,
+            description=f"{spec.title}. Everyone is welcome; bring a friend.",
+            location=spec.location,
+            # Past events are made upcoming, filled, then moved back in time.
+            starts_at=starts_at + timedelta(days=400) if in_past else starts_at,
+            ends_at=starts_at + timedelta(days=400 if in_past else 0, hours=spec.hours),
+            timezone=spec.zone,
+            capacity=spec.capacity,
+            status=Event.Status.PUBLISHED if spec.status != Event.Status.DRAFT else Event.Status.DRAFT,
+        )
+        self._fill(event, spec, crowd)
+        if spec.status == Event.Status.CANCELLED:
+            booking_services.cancel_event(event=event, by=organizer)
+        if in_past:
+            Event.objects.filter(pk=event.pk).update(
+                starts_at=starts_at, ends_at=starts_at + timedelta(hours=spec.hours)
+            )
+        return True
+
+    def _fill(self, event, spec: DemoEvent, crowd):
+        if spec.status == Event.Status.DRAFT:
+            return
+        people = list(User.objects.filter(username__in=[a for a, _ in ATTENDEES])) + crowd
+        offset = event.pk % len(people)  # different faces at different events
+        people = people[offset:] + people[:offset]
+        for user in people[: spec.booked + spec.waitlisted]:
+            booking_services.book(user=user, event=event, waitlist=True)
+
+    @staticmethod
+    def _start(spec: DemoEvent) -> datetime:
+        zone = ZoneInfo(spec.zone)
+        day = timezone.now().astimezone(zone).date() + timedelta(days=spec.days)
+        return datetime.combine(day, time(spec.hour), tzinfo=zone)
+
+    def _print_logins(self):
+        self.stdout.write("\nDemo sign-ins (development only), all with password " + DEMO_PASSWORD + ":")
+        if settings.DEBUG:
+            self.stdout.write("  admin   superuser   http://127.0.0.1:8000/admin/")
+        for name, _ in ORGANIZERS:
+            self.stdout.write(f"  {name:<7} organizer   http://127.0.0.1:8000/admin/")
+        for name, _ in ATTENDEES:
+            self.stdout.write(f"  {name:<7} attendee    http://127.0.0.1:8000/")
