@@ -1,25 +1,30 @@
+from functools import cache
+
 import factory
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
 
+@cache
+def hashed(raw_password: str) -> str:
+    """Hash each test password once: the production hasher is slow on purpose, tests make many users."""
+    return make_password(raw_password)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """A user who can log in with DEFAULT_PASSWORD, or with the ``password=`` given."""
+
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     role = User.Role.ATTENDEE
     timezone = "UTC"
-    password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
-
-    @factory.post_generation
-    def _save_password(obj, create, extracted, **kwargs):
-        if create:
-            obj.save(update_fields=["password"])
+    password = factory.Transformer(DEFAULT_PASSWORD, transform=hashed)
 
 
 class OrganizerFactory(UserFactory):

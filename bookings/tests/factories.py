@@ -1,6 +1,8 @@
 """Bookings are made through the booking service, so counters in tests are always real."""
 
 from bookings import services
+from bookings.models import Booking
+from events.models import Event
 
 
 def make_booking(*, user, event, waitlist=False):
@@ -8,5 +10,13 @@ def make_booking(*, user, event, waitlist=False):
 
 
 def fill(event, *, users):
-    """Book one seat per user; returns the bookings."""
+    """Book one seat per user (the waitlist once the seats are gone); returns the bookings."""
     return [services.book(user=user, event=event, waitlist=True) for user in users]
+
+
+def assert_counter_exact(event: Event) -> None:
+    """The invariant every booking rule protects: the counter is the confirmed rows, within capacity."""
+    event.refresh_from_db()
+    confirmed = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
+    assert event.booked_seats == confirmed
+    assert 0 <= event.booked_seats <= event.capacity

@@ -22,3 +22,13 @@ class EventFactory(factory.django.DjangoModelFactory):
     timezone = "UTC"
     capacity = 10
     status = Event.Status.PUBLISHED
+
+
+def start_event(event: Event) -> Event:
+    """Let time pass: the event began an hour ago (bookings made earlier stay as they are)."""
+    now = timezone.now()
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+    )
+    event.refresh_from_db()
+    return event
