@@ -49,7 +49,7 @@ def test_signup_as_organizer_opens_the_admin(client):
         ({"email": ""}, "email", "This field is required"),
         ({"password1": "12345678", "password2": "12345678"}, "password2", "entirely numeric"),
         ({"password1": "short", "password2": "short"}, "password2", "too short"),
-        ({"password2": "something-else-entirely"}, "password2", "didn’t match"),
+        ({"password2": "something-else-entirely"}, "password2", "fields didn\u2019t match"),
         ({"role": "superhero"}, "role", "Select a valid choice"),
     ],
 )
