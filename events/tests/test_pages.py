@@ -129,7 +129,9 @@ def test_detail_shows_times_in_the_event_zone_and_in_mine(client, attendee, orga
     assert organizer.username in page
 
 
-def test_draft_is_visible_only_to_its_organizer_and_staff(client, draft_event, attendee, other_organizer, staff):
+def test_draft_is_visible_only_to_its_organizer_and_staff(
+    client, draft_event, attendee, other_organizer, staff
+):
     url = draft_event.get_absolute_url()
     assert client.get(url).status_code == 404
     for outsider in (attendee, other_organizer):
