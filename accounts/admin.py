@@ -1,0 +1,57 @@
+"""The user admin: superusers manage accounts, their role and their time zone."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from accounts.models import User, timezone_choices
+from accounts.services import sync_organizer_group
+
+
+class TimezoneSelectMixin:
+    """Offer the ``timezone`` field as a list of known zones instead of free text."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "timezone":
+            return forms.ChoiceField(
+                choices=timezone_choices,
+                initial=db_field.default,
+                label=db_field.verbose_name.capitalize(),
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(User)
+class EventhubUserAdmin(TimezoneSelectMixin, UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("On eventhub", {"fields": ("role", "timezone")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "username",
+                    "email",
+                    "role",
+                    "timezone",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    # Staff status follows the role (organizers work in the admin), so it is shown, not edited.
+    readonly_fields = ("is_staff", "last_login", "date_joined")
+    list_display = ("username", "email", "role", "is_staff", "is_superuser")
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    search_fields = ("username", "email")
+
+    def save_related(self, request, form, formsets, change):
+        # The groups field is saved after the user: put the Organizers group back in step with the role.
+        super().save_related(request, form, formsets, change)
+        sync_organizer_group(user=form.instance)
