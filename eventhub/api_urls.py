@@ -1,9 +1,30 @@
 """The REST API under /api/: the router, JWT sign-in and the OpenAPI docs."""
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import LogoutView, RegisterView, TokenObtainView, TokenRefreshView, UserViewSet
+from bookings.api import BookingViewSet, EventBookingsView
+from eventhub.api_errors import api_not_found
+from events.api import EventViewSet
+
+router = DefaultRouter()
+router.register("events", EventViewSet, basename="event")
+router.register("bookings", BookingViewSet, basename="booking")
+router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
+    path("auth/register/", RegisterView.as_view(), name="auth-register"),
+    path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("events/<int:event_id>/bookings/", EventBookingsView.as_view(), name="event-bookings"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: the site's CSP forbids inline scripts.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
+    # Last: any other address ending in a slash answers with a JSON 404. Addresses without
+    # the slash are first redirected to it by APPEND_SLASH, so they end here too.
+    re_path(r"^.*/$", api_not_found),
 ]

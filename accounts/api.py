@@ -1,0 +1,158 @@
+"""The accounts API: sign-up, JWT sign-in, refresh and sign-out, profiles."""
+
+import django_filters
+from django.contrib.auth import update_session_auth_hash
+from django.db.models import Q
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework_simplejwt import views as jwt_views
+
+from accounts.models import User
+from accounts.serializers import (
+    PasswordChangeSerializer,
+    RefreshTokenSerializer,
+    RegisterSerializer,
+    TokenObtainPairSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
+from accounts.services import delete_account
+from eventhub.api_errors import error_responses
+from eventhub.permissions import IsSiteStaff
+
+
+class PublicAuthEndpoint:
+    """No authentication needed (a stale token must not block sign-in) and the strict "auth" rate."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "auth"
+
+
+@extend_schema(tags=["auth"], responses={201: RegisterSerializer, **error_responses(400)})
+class RegisterView(PublicAuthEndpoint, generics.CreateAPIView):
+    """Create an account (attendee or organizer)."""
+
+    serializer_class = RegisterSerializer
+
+
+@extend_schema(
+    tags=["auth"],
+    request=TokenObtainPairSerializer,
+    responses={200: TokenPairSerializer, **error_responses(400, 401)},
+)
+class TokenObtainView(PublicAuthEndpoint, jwt_views.TokenObtainPairView):
+    """Sign in: an access token (with role and username claims) and a refresh token."""
+
+    serializer_class = TokenObtainPairSerializer
+
+
+@extend_schema(
+    tags=["auth"],
+    request=RefreshTokenSerializer,
+    responses={200: TokenPairSerializer, **error_responses(400, 401)},
+)
+class TokenRefreshView(PublicAuthEndpoint, jwt_views.TokenRefreshView):
+    """Trade a refresh token for a new pair; the old refresh token stops working."""
+
+
+@extend_schema(
+    tags=["auth"],
+    request=RefreshTokenSerializer,
+    responses={205: OpenApiResponse(description="Signed out."), **error_responses(400, 401)},
+)
+class LogoutView(jwt_views.TokenBlacklistView):
+    """Sign out: the refresh token is blacklisted. Holding it is the credential, so no sign-in is needed."""
+
+    def post(self, request, *args, **kwargs):
+        super().post(request, *args, **kwargs)
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class UserFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(
+        method="filter_search", help_text="Part of the username or email address (any case)."
+    )
+
+    class Meta:
+        model = User
+        fields = ["search"]
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(username__icontains=value) | Q(email__icontains=value))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List accounts (site staff)",
+        responses={200: UserSerializer, **error_responses(400, 401, 403, 404)},
+    ),
+    retrieve=extend_schema(responses={200: UserSerializer, **error_responses(401, 404)}),
+    partial_update=extend_schema(responses={200: UserSerializer, **error_responses(400, 401, 404)}),
+    destroy=extend_schema(
+        description="Delete an account: its bookings are cancelled first so the seats go back. "
+        "Organizers who run events get 409 has_events.",
+        responses={204: None, **error_responses(401, 404, 409)},
+    ),
+)
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Accounts: each person sees and changes their own; site staff see everyone. Others get 404."""
+
+    serializer_class = UserSerializer
+    filterset_class = UserFilter
+    permission_classes = (IsAuthenticated,)
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        user = self.request.user
+        if not user.is_authenticated:
+            return User.objects.none()
+        users = User.objects.order_by("username")
+        return users if user.is_site_staff else users.filter(pk=user.pk)
+
+    def get_permissions(self):
+        if self.action == "list":
+            return [IsAuthenticated(), IsSiteStaff()]
+        return super().get_permissions()
+
+    def get_object(self):
+        if self.action in ("me", "password"):
+            return self.request.user
+        return super().get_object()
+
+    def perform_destroy(self, instance):
+        delete_account(user=instance, by=self.request.user)
+
+    @extend_schema(methods=["GET"], responses={200: UserSerializer, **error_responses(401)})
+    @extend_schema(methods=["PATCH"], responses={200: UserSerializer, **error_responses(400, 401)})
+    @action(detail=False, methods=["get", "patch"])
+    def me(self, request):
+        """Your own profile."""
+        if request.method == "PATCH":
+            return self.partial_update(request)
+        return self.retrieve(request)
+
+    @extend_schema(responses={204: None, **error_responses(400, 401)})
+    @action(detail=False, methods=["post"], url_path="me/password", serializer_class=PasswordChangeSerializer)
+    def password(self, request):
+        """Change your password; a browser session stays signed in."""
+        user = self.get_object()
+        serializer = self.get_serializer(user, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            update_session_auth_hash(request, user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

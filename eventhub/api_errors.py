@@ -1,0 +1,164 @@
+"""One error shape for the whole API.
+
+Errors that are not about a field read ``{"detail": "...", "code": "..."}``;
+validation errors are DRF's ``{field: [messages]}``. Services refuse with
+``DomainError``; the table below is the only place that turns its codes into
+HTTP statuses. Nothing under /api/ answers with HTML or a traceback.
+"""
+
+import logging
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404, JsonResponse
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from eventhub.errors import DomainError
+
+logger = logging.getLogger("eventhub.api")
+
+STATUS_BY_CODE = {
+    "event_full": status.HTTP_409_CONFLICT,
+    "already_booked": status.HTTP_409_CONFLICT,
+    "already_cancelled": status.HTTP_409_CONFLICT,
+    "has_events": status.HTTP_409_CONFLICT,
+    "has_bookings": status.HTTP_409_CONFLICT,
+    "protected": status.HTTP_409_CONFLICT,
+    "not_bookable": status.HTTP_400_BAD_REQUEST,
+    "not_cancellable": status.HTTP_400_BAD_REQUEST,
+    "not_publishable": status.HTTP_400_BAD_REQUEST,
+    "invalid_status_change": status.HTTP_400_BAD_REQUEST,
+    "not_confirmed": status.HTTP_400_BAD_REQUEST,
+    "not_attendee": status.HTTP_403_FORBIDDEN,
+    "not_allowed": status.HTTP_403_FORBIDDEN,
+    "not_found": status.HTTP_404_NOT_FOUND,
+}
+
+SERVER_ERROR = {
+    "detail": "Something went wrong on our side. Please try again later.",
+    "code": "server_error",
+}
+
+
+class Refusal(exceptions.APIException):
+    """A refusal that is not about a field, with the status its code maps to (400 when unlisted)."""
+
+    def __init__(self, code: str, message: str):
+        self.status_code = STATUS_BY_CODE.get(code, status.HTTP_400_BAD_REQUEST)
+        super().__init__(detail=message, code=code)
+
+
+def exception_handler(exc, context):
+    """REST_FRAMEWORK["EXCEPTION_HANDLER"]: translate, let DRF build the response, then even out its shape."""
+    exc = _as_api_exception(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        logger.error("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        set_rollback()
+        return Response(SERVER_ERROR, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    response.data = _body(exc, response.data)
+    return response
+
+
+def api_not_found(request, path=""):
+    """Unknown addresses under /api/ answer in JSON too, not with the HTML 404 page."""
+    body = {"detail": "There is no API endpoint at this address.", "code": "not_found"}
+    return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)
+
+
+def _as_api_exception(exc):
+    if isinstance(exc, DomainError):
+        if exc.field:
+            return exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
+        return Refusal(exc.code, exc.message)
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(_field_errors(exc))
+    if isinstance(exc, ProtectedError):
+        return Refusal("protected", "Other records depend on this one, so it cannot be deleted.")
+    if isinstance(exc, Http404):
+        return exceptions.NotFound(*exc.args)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(*exc.args)
+    return exc
+
+
+def _field_errors(exc: DjangoValidationError) -> dict:
+    """Model full_clean errors, keyed like DRF's (``non_field_errors`` rather than ``__all__``)."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    non_field = api_settings.NON_FIELD_ERRORS_KEY
+    return {(non_field if key == NON_FIELD_ERRORS else key): messages for key, messages in errors.items()}
+
+
+def _body(exc, data):
+    if isinstance(exc, exceptions.ValidationError):
+        return data if isinstance(data, dict) else {api_settings.NON_FIELD_ERRORS_KEY: data}
+    message = _first_message(exc.detail)
+    return {"detail": str(message), "code": getattr(message, "code", None) or exc.default_code}
+
+
+def _first_message(detail):
+    """The one message of an error; simplejwt nests it in a dict with extra keys."""
+    if isinstance(detail, dict):
+        return _first_message(detail.get("detail") or next(iter(detail.values()), ""))
+    if isinstance(detail, list):
+        return _first_message(detail[0]) if detail else ""
+    return detail
+
+
+# Schema ---------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error that is not about a field."""
+
+    detail = serializers.CharField(help_text="What went wrong, in plain words.")
+    code = serializers.CharField(help_text="A stable machine-readable code, e.g. event_full.")
+
+
+class FieldErrorsSerializer(serializers.Serializer):
+    """Validation errors: each input field (or non_field_errors) with its messages."""
+
+
+class FieldErrorsExtension(OpenApiSerializerExtension):
+    """Describes FieldErrorsSerializer as the map it is; a serializer cannot declare arbitrary keys."""
+
+    target_class = FieldErrorsSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        return {
+            "type": "object",
+            "description": FieldErrorsSerializer.__doc__,
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        }
+
+
+BAD_REQUEST = PolymorphicProxySerializer(
+    component_name="BadRequest",
+    serializers=[ErrorSerializer, FieldErrorsSerializer],
+    resource_type_field_name=None,
+)
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: field errors, or {detail, code} for a refusal such as not_bookable.",
+    401: "Not signed in, or the token is invalid or expired.",
+    403: "Signed in, but not allowed to do this.",
+    404: "Not found, or not visible to you.",
+    409: "Conflicts with the current state (for example event_full, already_booked).",
+    429: "Too many requests; the Retry-After header says how many seconds to wait.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for these error statuses (429 is always added: every endpoint is throttled)."""
+    return {
+        code: OpenApiResponse(BAD_REQUEST if code == 400 else ErrorSerializer, ERROR_DESCRIPTIONS[code])
+        for code in (*statuses, 429)
+    }

@@ -1,0 +1,77 @@
+"""The events API: everyone browses; organizers create; an event's organizer and staff run it."""
+
+from django.db.models import Case, F, ProtectedError, When
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+from eventhub.api_errors import error_responses
+from eventhub.errors import DomainError
+from eventhub.permissions import IsOrganizer, ManagesEvent
+from events.filters import EventFilter
+from events.models import Event
+from events.serializers import EventSerializer
+
+
+def upcoming_first():
+    """Default order: upcoming events soonest first, then past ones, most recent first."""
+    upcoming_start = Case(When(starts_at__gt=timezone.now(), then=F("starts_at")))
+    return (upcoming_start.asc(nulls_last=True), F("starts_at").desc(), "pk")
+
+
+WRITE_ERRORS = error_responses(400, 401, 403, 404)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Events you can see: published and cancelled ones, plus your own drafts "
+        "(site staff see every draft). Upcoming events come first unless ordering says otherwise.",
+        responses={200: EventSerializer, **error_responses(400, 404)},
+    ),
+    retrieve=extend_schema(responses={200: EventSerializer, **error_responses(404)}),
+    create=extend_schema(
+        description="Organizers only; you become the event's organizer.",
+        responses={201: EventSerializer, **error_responses(400, 401, 403)},
+    ),
+    update=extend_schema(responses={200: EventSerializer, **WRITE_ERRORS}),
+    partial_update=extend_schema(
+        description="Capacity cannot go below the seats already booked; raising it confirms "
+        "waitlisted bookings in order. status=cancelled cancels the event.",
+        responses={200: EventSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        description="Only an event without bookings can be deleted; otherwise cancel it (409 has_bookings).",
+        responses={204: None, **error_responses(401, 403, 404, 409)},
+    ),
+)
+class EventViewSet(viewsets.ModelViewSet):
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        events = Event.objects.visible_to(self.request.user).select_related("organizer")
+        return events.order_by(*upcoming_first())
+
+    def get_permissions(self):
+        if self.action in ("list", "retrieve"):
+            return [AllowAny()]
+        if self.action == "create":
+            return [IsOrganizer()]
+        return [IsAuthenticated(), ManagesEvent()]
+
+    def perform_create(self, serializer):
+        serializer.save(organizer=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.save(by=self.request.user)
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise DomainError(
+                "has_bookings",
+                "This event has bookings, so it cannot be deleted. Cancel it instead (status=cancelled).",
+            ) from None
