@@ -24,6 +24,15 @@ def _require_postgres(request):
         pytest.skip("needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")
 
 
+@pytest.fixture(autouse=True)
+def _require_redis(request):
+    """Tests marked redis need a shared cache; elsewhere they skip, except in CI, where they fail."""
+    if request.node.get_closest_marker("redis") and not os.environ.get("CACHE_URL", "").startswith("redis"):
+        if IN_CI:
+            pytest.fail("CI must run this test with Redis: set CACHE_URL to a redis:// URL.")
+        pytest.skip("needs Redis (set CACHE_URL to a redis:// URL)")
+
+
 @pytest.fixture
 def attendee(db):
     return UserFactory(role="attendee")

@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from accounts.models import User, timezone_choices
+from accounts.services import clear_failed_logins, ensure_login_allowed, record_failed_login
+from eventhub.errors import DomainError
 
 
 class SignUpForm(UserCreationForm):
@@ -34,3 +36,22 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ("email", "timezone")
+
+
+class LoginForm(AuthenticationForm):
+    """Django's sign-in form, locked for a while after repeated failures for one username or address."""
+
+    def clean(self):
+        username = self.data.get("username", "")
+        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        try:
+            ensure_login_allowed(username=username, address=address)
+        except DomainError as refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code) from None
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            record_failed_login(username=username, address=address)
+            raise
+        clear_failed_logins(username=username)
+        return cleaned

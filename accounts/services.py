@@ -1,9 +1,15 @@
 """Writes for accounts: the Organizers group wiring."""
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import transaction
 
 from eventhub.errors import DomainError
+
+logger = logging.getLogger("eventhub.accounts")
 
 ORGANIZERS_GROUP = "Organizers"  # created, with its permissions, by a data migration
 
@@ -31,3 +37,41 @@ def delete_account(*, user, by) -> None:
     with transaction.atomic():
         Booking.objects.filter(user=user, status=Booking.Status.CANCELLED).delete()
         user.delete()
+
+
+def _failure_keys(*, username: str, address: str) -> list[tuple[str, int]]:
+    return [
+        (f"login-failures:user:{username.strip().lower()}", settings.LOGIN_FAILURES_PER_USERNAME),
+        (f"login-failures:addr:{address}", settings.LOGIN_FAILURES_PER_ADDRESS),
+    ]
+
+
+def ensure_login_allowed(*, username: str, address: str) -> None:
+    """Refuse a sign-in attempt while its username or address is locked out after repeated failures.
+
+    The counts live in the cache, so with Redis every app process sees the same lockout.
+    """
+    counts = cache.get_many([key for key, _ in _failure_keys(username=username, address=address)])
+    for key, limit in _failure_keys(username=username, address=address):
+        if counts.get(key, 0) >= limit:
+            minutes = max(settings.LOGIN_LOCKOUT_SECONDS // 60, 1)
+            raise DomainError(
+                "login_locked",
+                f"Too many failed sign-in attempts. Please wait {minutes} minutes and try again.",
+            )
+
+
+def record_failed_login(*, username: str, address: str) -> None:
+    for key, _ in _failure_keys(username=username, address=address):
+        cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
+    logger.warning(
+        "login.failed", extra={"event_data": {"action": "login.failed", "username": username[:150]}}
+    )
+
+
+def clear_failed_logins(*, username: str) -> None:
+    cache.delete(f"login-failures:user:{username.strip().lower()}")

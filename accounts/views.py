@@ -6,7 +6,7 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.urls import reverse_lazy
 from django.views.generic import CreateView, UpdateView
 
-from accounts.forms import ProfileForm, SignUpForm
+from accounts.forms import LoginForm, ProfileForm, SignUpForm
 
 
 class SignUpView(CreateView):
@@ -22,6 +22,7 @@ class SignUpView(CreateView):
 
 
 class LoginView(auth_views.LoginView):
+    form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
