@@ -4,9 +4,12 @@ Also the pieces the event admin shares: organizer scoping and reporting a
 service call over a selection.
 """
 
+from zoneinfo import ZoneInfo
+
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import ngettext
 
@@ -16,6 +19,12 @@ from bookings.models import Booking
 from eventhub.errors import DomainError
 
 LATEST_BOOKINGS_SHOWN = 50
+
+
+def event_time(moment, event) -> str:
+    """A moment as the event's own clock shows it: "Sat 5 Dec 2026, 19:00"."""
+    local = timezone.localtime(moment, ZoneInfo(event.timezone))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
 def scope_to_organizer(queryset, user, lookup: str = "organizer"):
@@ -53,8 +62,17 @@ def report_each(modeladmin, request, objects, service, *, done: tuple[str, str])
         modeladmin.message_user(request, ngettext(*done, count) % {"count": count}, messages.SUCCESS)
 
 
+def _event_time_column(field: str, description: str):
+    @admin.display(description=description, ordering=field)
+    def column(self, booking):
+        moment = getattr(booking, field)
+        return event_time(moment, booking.event) if moment else self.get_empty_value_display()
+
+    return column
+
+
 class BookingColumns:
-    """Columns shared by the booking list and the bookings inline on the event page."""
+    """Columns shared by the booking list and pages and the bookings inline on the event page."""
 
     @admin.display(description="attendee", ordering="user__username")
     def attendee(self, booking):
@@ -64,9 +82,10 @@ class BookingColumns:
     def email(self, booking):
         return booking.user.email
 
-    @admin.display(description="booked at", ordering="created_at")
-    def booked_at(self, booking):
-        return booking.created_at
+    booked_at = _event_time_column("created_at", "booked at")
+    checked_in = _event_time_column("checked_in_at", "checked in at")
+    waitlisted = _event_time_column("waitlisted_at", "on the waitlist since")
+    cancelled = _event_time_column("cancelled_at", "cancelled at")
 
 
 class LatestBookingsFormSet(BaseInlineFormSet):
@@ -83,7 +102,7 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
     organizer_lookup = "event__organizer"
     formset = LatestBookingsFormSet
     verbose_name_plural = f"latest bookings (up to {LATEST_BOOKINGS_SHOWN})"
-    fields = ("attendee", "email", "status", "booked_at", "checked_in_at")
+    fields = ("attendee", "email", "status", "booked_at", "checked_in")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -104,7 +123,7 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
 @admin.register(Booking)
 class BookingAdmin(OrganizerScopedMixin, BookingColumns, admin.ModelAdmin):
     organizer_lookup = "event__organizer"
-    list_display = ("attendee", "email", "event_link", "status", "booked_at", "checked_in_at")
+    list_display = ("attendee", "email", "event_link", "status", "booked_at", "checked_in")
     list_filter = ("status", ("event", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__email", "event__title")
     list_select_related = ("user", "event")
@@ -114,13 +133,12 @@ class BookingAdmin(OrganizerScopedMixin, BookingColumns, admin.ModelAdmin):
         "event",
         "status",
         "booked_at",
-        "waitlisted_at",
-        "cancelled_at",
-        "checked_in_at",
+        "waitlisted",
+        "cancelled",
+        "checked_in",
     )
     readonly_fields = fields
     actions = ("cancel_selected", "check_in_selected", "export_csv")
-    empty_value_display = "—"
 
     @admin.display(description="event", ordering="event__starts_at")
     def event_link(self, booking):

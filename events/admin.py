@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from accounts.admin import TimezoneSelectMixin
 from bookings import services as booking_services
-from bookings.admin import BookingInline, OrganizerScopedMixin, report_each
+from bookings.admin import BookingInline, OrganizerScopedMixin, event_time, report_each
 from bookings.admin_csv import bookings_csv_response
 from bookings.models import Booking
 from eventhub.errors import DomainError
@@ -25,14 +25,14 @@ from events.models import Event
 admin.site.site_header = "eventhub admin"
 admin.site.site_title = "eventhub"
 admin.site.index_title = "Run your events"
+admin.site.empty_value_display = "—"
 
 TIME_FIELDS = ("starts_at", "ends_at")
 
 
 def local_start(event: Event) -> str:
     """The start in the event's own zone: "Sat 5 Dec 2026, 19:00 (Europe/Paris)"."""
-    start = timezone.localtime(event.starts_at, ZoneInfo(event.timezone))
-    return f"{start:%a} {start.day} {start:%b %Y, %H:%M} ({event.timezone})"
+    return f"{event_time(event.starts_at, event)} ({event.timezone})"
 
 
 def fill_bar(event: Event) -> str:
@@ -143,7 +143,6 @@ class EventAdmin(OrganizerScopedMixin, TimezoneSelectMixin, admin.ModelAdmin):
     ordering = ("starts_at", "pk")
     inlines = (BookingInline,)
     actions = ("publish_selected", "cancel_selected", "export_attendees")
-    empty_value_display = "—"
 
     def get_queryset(self, request):
         waitlisted = Q(bookings__status=Booking.Status.WAITLISTED)

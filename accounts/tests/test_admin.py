@@ -8,15 +8,6 @@ CHANGELIST = reverse("admin:accounts_user_changelist")
 ADD = reverse("admin:accounts_user_add")
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Tests run without collectstatic, so the admin's assets cannot come from the manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def staff_client(client, staff):
     client.force_login(staff)

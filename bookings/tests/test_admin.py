@@ -18,15 +18,6 @@ from events.tests.factories import EventFactory
 CHANGELIST = reverse("admin:bookings_booking_changelist")
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Tests run without collectstatic, so the admin's assets cannot come from the manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def organizer_client(client, organizer):
     client.force_login(organizer)

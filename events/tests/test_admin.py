@@ -24,15 +24,6 @@ ADD = reverse("admin:events_event_add")
 AUTOCOMPLETE = reverse("admin:autocomplete")
 
 
-@pytest.fixture(autouse=True)
-def _plain_static_storage(settings):
-    """Tests run without collectstatic, so the admin's assets cannot come from the manifest."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def organizer_client(client, organizer):
     client.force_login(organizer)
