@@ -1,7 +1,7 @@
 """Bookings in the admin: read-only records that change only through the booking service's actions.
 
-Also the pieces the event admin shares: organizer scoping and reporting a
-service call over a selection.
+Also the pieces the event admin shares: organizer scoping, times on the
+event's own clock, and reporting a service call over a selection.
 """
 
 from zoneinfo import ZoneInfo
