@@ -31,7 +31,8 @@ def delete_account(*, user, by) -> None:
     if user.organized_events.exists():
         raise DomainError(
             "has_events",
-            "This account runs events. Cancel or hand them over before deleting it.",
+            "This account runs events, so it cannot be deleted: their records depend on it. "
+            "Deactivate it instead.",
         )
     cancel_all_bookings_of(user=user, by=by)
     with transaction.atomic():
