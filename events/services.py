@@ -38,9 +38,10 @@ def update_event(*, event: Event, by, **changes) -> Event:
     capacity = changes.pop("capacity", None)
     status = changes.pop("status", None)
     with transaction.atomic():
+        # Compare with the locked row, not the caller's copy, which may be stale.
+        event = Event.objects.select_for_update().get(pk=event.pk)
         if capacity is not None and capacity != event.capacity:
             event = booking_services.change_capacity(event=event, capacity=capacity, by=by)
-        event = Event.objects.select_for_update().get(pk=event.pk)
         moved = "starts_at" in changes and changes["starts_at"] != event.starts_at
         for name in EDITABLE_FIELDS:
             if name in changes:
@@ -48,7 +49,8 @@ def update_event(*, event: Event, by, **changes) -> Event:
         event.full_clean()
         if moved:
             _ensure_future_start(event)
-        event.save()
+        # Only the edited fields: capacity and booked_seats belong to the booking service.
+        event.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
         if status is not None and status != event.status:
             event = set_status(event=event, status=status, by=by)
     return event
