@@ -95,5 +95,8 @@ class User(AbstractUser):
 
         if not self.is_superuser:
             self.is_staff = self.is_organizer
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "role" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "is_staff"}
         super().save(*args, **kwargs)
         sync_organizer_group(user=self)
