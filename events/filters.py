@@ -1,9 +1,28 @@
 """The event filters: one FilterSet behind the public list page and GET /api/events/."""
 
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django_filters.fields import IsoDateTimeField
 
 from events.models import Event
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601 read as a UTC instant: PostgreSQL refuses offsets past ±15:59, which ISO allows."""
+
+    def to_python(self, value):
+        instant = super().to_python(value)
+        try:
+            return instant and instant.astimezone(UTC)
+        except OverflowError:  # the instant falls outside years 1 to 9999
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 class EventFilter(django_filters.FilterSet):
@@ -13,13 +32,13 @@ class EventFilter(django_filters.FilterSet):
         help_text="Words in the title, description or location (any case).",
     )
     location = django_filters.CharFilter(field_name="location", lookup_expr="icontains", label="Location")
-    starts_after = django_filters.IsoDateTimeFilter(
+    starts_after = UtcIsoDateTimeFilter(
         field_name="starts_at",
         lookup_expr="gte",
         label="From",
         help_text="Events starting at or after this date or time (ISO 8601).",
     )
-    starts_before = django_filters.IsoDateTimeFilter(
+    starts_before = UtcIsoDateTimeFilter(
         field_name="starts_at",
         lookup_expr="lte",
         label="To",

@@ -215,6 +215,20 @@ def test_organizer_filter_keeps_one_organizers_events(api_client, published_even
     assert ids == [published_event.pk]
 
 
+def test_time_filters_accept_any_iso_offset(api_client, published_event):
+    response = api_client.get(LIST, {"starts_after": "2001-01-01T00:00:00+21:14"})
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
+def test_time_filter_outside_the_calendar_is_a_field_error(api_client):
+    response = api_client.get(LIST, {"starts_before": "0001-01-01T00:00:00+05:00"})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["starts_before"]
+
+
 def test_invalid_filter_value_is_a_field_error(api_client):
     response = api_client.get(LIST, {"starts_after": "next tuesday", "status": "sold"})
 
