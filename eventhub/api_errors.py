@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import exceptions, serializers, status
@@ -68,7 +69,8 @@ def exception_handler(exc, context):
     return response
 
 
-def api_not_found(request, path=""):
+@csrf_exempt  # nothing happens here, and a POST must get this 404 rather than the HTML CSRF page
+def api_not_found(request):
     """Unknown addresses under /api/ answer in JSON too, not with the HTML 404 page."""
     body = {"detail": "There is no API endpoint at this address.", "code": "not_found"}
     return JsonResponse(body, status=status.HTTP_404_NOT_FOUND)

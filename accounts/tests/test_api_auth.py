@@ -172,3 +172,13 @@ def test_auth_endpoints_share_the_strict_auth_rate(api_client, monkeypatch, url,
     throttled = api_client.post(url, body)
     assert int(throttled["Retry-After"]) > 0
     assert throttled.json()["code"] == "throttled"
+
+
+def test_jwt_authentication_costs_one_query(api_client, attendee, django_assert_num_queries):
+    access = AccessToken.for_user(attendee)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+
+    with django_assert_num_queries(1):  # the user lookup; /me/ itself reads nothing more
+        response = api_client.get(ME)
+
+    assert response.status_code == 200

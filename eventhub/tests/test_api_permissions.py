@@ -1,0 +1,123 @@
+"""Who may do what: every API endpoint and method against every kind of caller."""
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.tests.factories import DEFAULT_PASSWORD
+from bookings.tests.factories import make_booking
+from events.tests.factories import EventFactory
+
+ROLES = ("anonymous", "attendee", "other_attendee", "organizer", "other_organizer", "staff")
+
+
+def event_body(world):
+    starts_at = timezone.now() + timedelta(days=10)
+    return {
+        "title": "Board games",
+        "location": "Library",
+        "starts_at": starts_at.isoformat(),
+        "ends_at": (starts_at + timedelta(hours=3)).isoformat(),
+        "capacity": 20,
+    }
+
+
+def no_body(world):
+    return None
+
+
+# (method, address, body, expected status for each of ROLES, in order)
+MATRIX = [
+    (
+        "post",
+        "/api/auth/register/",
+        lambda w: {
+            "username": "newcomer",
+            "email": "new@example.com",
+            "password": "s3cret-enough!",
+            "role": "attendee",
+        },
+        (201, 201, 201, 201, 201, 201),
+    ),
+    (
+        "post",
+        "/api/auth/token/",
+        lambda w: {"username": w.attendee.username, "password": DEFAULT_PASSWORD},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    (
+        "post",
+        "/api/auth/token/refresh/",
+        lambda w: {"refresh": str(RefreshToken.for_user(w.attendee))},
+        (200, 200, 200, 200, 200, 200),
+    ),
+    (
+        "post",
+        "/api/auth/logout/",
+        lambda w: {"refresh": str(RefreshToken.for_user(w.attendee))},
+        (205, 205, 205, 205, 205, 205),
+    ),
+    ("get", "/api/users/me/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("patch", "/api/users/me/", lambda w: {"timezone": "Europe/Oslo"}, (401, 200, 200, 200, 200, 200)),
+    (
+        "post",
+        "/api/users/me/password/",
+        lambda w: {"old_password": DEFAULT_PASSWORD, "new_password": "another-long-secret-7"},
+        (401, 204, 204, 204, 204, 204),
+    ),
+    ("get", "/api/users/", no_body, (401, 403, 403, 403, 403, 200)),
+    ("get", "/api/users/{attendee}/", no_body, (401, 200, 404, 404, 404, 200)),
+    ("patch", "/api/users/{attendee}/", lambda w: {"first_name": "Ada"}, (401, 200, 404, 404, 404, 200)),
+    ("delete", "/api/users/{attendee}/", no_body, (401, 204, 404, 404, 404, 204)),
+    ("get", "/api/events/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("post", "/api/events/", event_body, (401, 403, 403, 201, 201, 403)),
+    ("get", "/api/events/{event}/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("get", "/api/events/{draft}/", no_body, (404, 404, 404, 200, 404, 200)),
+    ("put", "/api/events/{event}/", event_body, (401, 403, 403, 200, 403, 200)),
+    ("patch", "/api/events/{event}/", lambda w: {"title": "Renamed"}, (401, 403, 403, 200, 403, 200)),
+    ("delete", "/api/events/{empty}/", no_body, (401, 403, 403, 204, 403, 204)),
+    ("delete", "/api/events/{draft}/", no_body, (401, 404, 404, 204, 404, 204)),
+    ("get", "/api/events/{event}/bookings/", no_body, (401, 403, 403, 200, 403, 200)),
+    ("post", "/api/bookings/", lambda w: {"event": w.empty.pk}, (401, 201, 201, 403, 403, 201)),
+    ("get", "/api/bookings/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("get", "/api/bookings/{booking}/", no_body, (401, 200, 404, 200, 404, 200)),
+    ("post", "/api/bookings/{booking}/cancel/", no_body, (401, 200, 404, 200, 404, 200)),
+    ("get", "/api/schema/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("get", "/api/docs/", no_body, (200, 200, 200, 200, 200, 200)),
+]
+
+CASES = [
+    pytest.param(method, address, body, role, expected[i], id=f"{method.upper()} {address} as {role}")
+    for method, address, body, expected in MATRIX
+    for i, role in enumerate(ROLES)
+]
+
+
+@pytest.fixture
+def world(request, published_event, draft_event, organizer, attendee):
+    """The attendee holds a booking at the organizer's published event; `empty` has no bookings yet."""
+    people = {role: request.getfixturevalue(role) for role in ROLES[1:]}
+    return SimpleNamespace(
+        **people,
+        event=published_event,
+        draft=draft_event,
+        empty=EventFactory(organizer=organizer),
+        booking=make_booking(user=attendee, event=published_event),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "address", "body", "role", "expected"), CASES)
+def test_permission_matrix(api_client, world, method, address, body, role, expected):
+    if role != "anonymous":
+        api_client.force_authenticate(getattr(world, role))
+    url = address.format(
+        **{name: getattr(world, name).pk for name in ("attendee", "event", "draft", "empty", "booking")}
+    )
+
+    response = getattr(api_client, method)(url, body(world))
+
+    assert response.status_code == expected, response.content
