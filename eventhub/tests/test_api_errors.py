@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
+from django.test import Client
 
 from eventhub.api_errors import STATUS_BY_CODE, exception_handler
 from eventhub.errors import DomainError
@@ -75,6 +76,13 @@ def test_unknown_api_address_is_a_json_404(client):
 
     assert response.status_code == 404
     assert response.json() == {"detail": "There is no API endpoint at this address.", "code": "not_found"}
+
+
+def test_unknown_api_address_answers_a_post_with_the_json_404_not_the_csrf_page():
+    response = Client(enforce_csrf_checks=True).post("/api/no-such-thing/")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_api_address_without_slash_redirects_then_answers_json(client):
