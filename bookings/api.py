@@ -13,6 +13,7 @@ from bookings.serializers import BookingCreateSerializer, BookingSerializer, Eve
 from bookings.services import book, cancel_booking
 from eventhub.api_errors import error_responses
 from eventhub.permissions import ManagesEvent
+from events.filters import IdFilter
 from events.models import Event
 
 
@@ -25,7 +26,7 @@ class BookingStatusFilter(django_filters.FilterSet):
 
 
 class BookingFilter(BookingStatusFilter):
-    event = django_filters.NumberFilter(field_name="event_id", help_text="Only bookings for this event id.")
+    event = IdFilter(field_name="event_id", help_text="Only bookings for this event id.")
 
     class Meta(BookingStatusFilter.Meta):
         fields = ["event", "status"]

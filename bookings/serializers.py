@@ -4,9 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from bookings.models import Booking
-
-# Event ids are 64-bit; a bigger number can never match and must not reach the database.
-MAX_ID = 2**63 - 1
+from events.filters import MAX_ID
 
 
 class BookingSerializer(serializers.ModelSerializer):

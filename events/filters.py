@@ -3,6 +3,7 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django_filters.fields import IsoDateTimeField
@@ -25,6 +26,22 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
+# The largest id the database stores (64-bit); SQLite cannot even compare a larger number.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number from 1 to MAX_ID, so no query ever carries one the database refuses."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+    def get_max_validator(self):
+        return None  # max_value above is the bound
+
+
 class EventFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
@@ -44,7 +61,7 @@ class EventFilter(django_filters.FilterSet):
         label="To",
         help_text="Events starting at or before this date or time (ISO 8601).",
     )
-    organizer = django_filters.NumberFilter(field_name="organizer_id", label="Organizer id")
+    organizer = IdFilter(field_name="organizer_id", label="Organizer id")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
     status = django_filters.ChoiceFilter(choices=Event.Status.choices)
     ordering = django_filters.OrderingFilter(

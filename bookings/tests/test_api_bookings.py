@@ -180,6 +180,16 @@ def test_list_filters_by_event_and_status(api_client, attendee, bookings, publis
     assert ids(by_status) == [bookings["mine_elsewhere"].pk]
 
 
+@pytest.mark.parametrize("event", ["1.5", "-1.8e308", str(2**63)])
+def test_list_refuses_an_event_filter_that_is_no_id(api_client, attendee, event):
+    api_client.force_authenticate(attendee)
+
+    response = api_client.get(LIST, {"event": event})
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["event"]
+
+
 def test_list_is_paginated(api_client, attendee):
     for event in EventFactory.create_batch(3):
         make_booking(user=attendee, event=event)
