@@ -1,0 +1,1 @@
+"""The eventhub benchmark: ``python -m bench.run`` (``make bench``). See bench/README.md."""
