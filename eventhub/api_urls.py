@@ -24,7 +24,8 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: the site's CSP forbids inline scripts.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     *router.urls,
-    # Last: any other address ending in a slash answers with a JSON 404. Addresses without
-    # the slash are first redirected to it by APPEND_SLASH, so they end here too.
-    re_path(r"^.*/$", api_not_found),
+    # Last: any other address ending in a slash, even one holding an encoded line break (which
+    # "." would not match), answers with a JSON 404. Addresses without the slash are first
+    # redirected to it by APPEND_SLASH, so they end here too.
+    re_path(r"^[\s\S]*/$", api_not_found),
 ]

@@ -71,8 +71,9 @@ def test_unexpected_error_is_a_json_500_without_traceback(api_client, monkeypatc
     assert "secret internals" in caplog.text
 
 
-def test_unknown_api_address_is_a_json_404(client):
-    response = client.get("/api/no-such-thing/")
+@pytest.mark.parametrize("address", ["/api/no-such-thing/", "/api/bookings/a%0Ab/cancel/"])
+def test_unknown_api_address_is_a_json_404(client, address):
+    response = client.get(address)
 
     assert response.status_code == 404
     assert response.json() == {"detail": "There is no API endpoint at this address.", "code": "not_found"}
