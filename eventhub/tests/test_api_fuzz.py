@@ -1,0 +1,64 @@
+"""Schemathesis against the API's own OpenAPI schema, through WSGI: no 5xx, and every answer as documented.
+
+Slow next to the rest of the suite; run it alone with `pytest -m fuzz`.
+"""
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.tokens import AccessToken
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from accounts.tests.factories import OrganizerFactory, UserFactory
+from bookings.tests.factories import make_booking
+from eventhub.wsgi import application
+from events.tests.factories import EventFactory
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(params=["attendee", "organizer"])
+def bearer(request, monkeypatch, settings):
+    """A signed-in caller of each role, with some real rows around so ids 1, 2, 3... exist."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, not security
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth", "10000/min")
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "10000/min")
+    organizer = OrganizerFactory()
+    attendee = UserFactory()
+    event = EventFactory(organizer=organizer)
+    make_booking(user=attendee, event=event)
+    caller = attendee if request.param == "attendee" else organizer
+    return {"Authorization": f"Bearer {AccessToken.for_user(caller)}"}
+
+
+@pytest.mark.fuzz
+@pytest.mark.django_db(transaction=True)  # requests go through the real WSGI stack, which closes connections
+@schema.parametrize()
+@hypothesis_settings(
+    max_examples=20,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_api_answers_as_its_schema_says(case, bearer):
+    case.call_and_validate(headers=bearer, checks=CHECKS)
