@@ -11,6 +11,7 @@ import logging
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -23,6 +24,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from eventhub.errors import DomainError
+from eventhub.middleware import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_MESSAGE
 
 logger = logging.getLogger("eventhub.api")
 
@@ -57,8 +59,18 @@ class Refusal(exceptions.APIException):
         super().__init__(detail=message, code=code)
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """The database is unreachable or a statement timed out; the transaction was rolled back."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = SERVICE_UNAVAILABLE_MESSAGE
+    default_code = "service_unavailable"
+
+
 def exception_handler(exc, context):
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: translate, let DRF build the response, then even out its shape."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.error("database unavailable: %s", exc)
     exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -66,6 +78,8 @@ def exception_handler(exc, context):
         set_rollback()
         return Response(SERVER_ERROR, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     response.data = _body(exc, response.data)
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
 
@@ -83,6 +97,8 @@ def _as_api_exception(exc):
         return Refusal(exc.code, exc.message)
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(_field_errors(exc))
+    if isinstance(exc, OperationalError | InterfaceError):
+        return ServiceUnavailable()
     if isinstance(exc, ProtectedError):
         return Refusal("protected", "Other records depend on this one, so it cannot be deleted.")
     if isinstance(exc, Http404):
@@ -155,12 +171,13 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or not visible to you.",
     409: "Conflicts with the current state (for example event_full, already_booked).",
     429: "Too many requests; the Retry-After header says how many seconds to wait.",
+    503: "The database is briefly unavailable; nothing was changed. Retry after Retry-After seconds.",
 }
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """OpenAPI responses for these error statuses (429 is always added: every endpoint is throttled)."""
+    """OpenAPI responses for these error statuses; 429 and 503 apply to every endpoint."""
     return {
         code: OpenApiResponse(BAD_REQUEST if code == 400 else ErrorSerializer, ERROR_DESCRIPTIONS[code])
-        for code in (*statuses, 429)
+        for code in (*statuses, 429, 503)
     }

@@ -15,6 +15,7 @@ logger = logging.getLogger("eventhub.request")
 # Accept a caller's id only when it is short and plain, so it is safe to log.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 RETRY_AFTER_SECONDS = "30"
+SERVICE_UNAVAILABLE_MESSAGE = "The service is briefly unavailable. Nothing was changed; please retry."
 
 
 class RequestIdMiddleware:
@@ -54,10 +55,7 @@ class DatabaseUnavailableMiddleware:
         logger.error("database unavailable: %s", exception, extra={"path": request.path})
         if request.path.startswith("/api/"):
             response = JsonResponse(
-                {
-                    "detail": "The service is briefly unavailable. Nothing was changed; please retry.",
-                    "code": "service_unavailable",
-                },
+                {"detail": SERVICE_UNAVAILABLE_MESSAGE, "code": "service_unavailable"},
                 status=503,
             )
         else:

@@ -203,3 +203,19 @@ def test_login_lockout_is_shared_between_app_processes(attendee, settings):
     with pytest.raises(DomainError) as refusal:
         ensure_login_allowed(username=attendee.username, address="10.2.2.2")
     assert refusal.value.code == "login_locked"
+
+
+def test_database_down_mid_booking_gives_the_api_a_json_503(
+    api_client, attendee, published_event, monkeypatch
+):
+    def database_gone(event_id):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    monkeypatch.setattr("bookings.services._lock_event", database_gone)
+    api_client.force_authenticate(attendee)
+    response = api_client.post("/api/bookings/", {"event": published_event.pk}, format="json")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert response.json()["code"] == "service_unavailable"
+    assert not Booking.objects.exists()
+    call_command("check_booking_counters")
