@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 
 from accounts.models import User
+from accounts.services import clear_failed_logins, ensure_login_allowed, record_failed_login
 
 
 def _taken(field: str, value: str) -> bool:
@@ -70,6 +72,19 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         token["role"] = user.role
         token["username"] = user.username
         return token
+
+    def validate(self, attrs):
+        """The same lockout as the sign-in page: repeated failures lock a username or address out."""
+        username = attrs.get(self.username_field, "")
+        address = self.context["request"].META.get("REMOTE_ADDR", "")
+        ensure_login_allowed(username=username, address=address)
+        try:
+            data = super().validate(attrs)
+        except AuthenticationFailed:
+            record_failed_login(username=username, address=address)
+            raise
+        clear_failed_logins(username=username)
+        return data
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -43,6 +43,7 @@ STATUS_BY_CODE = {
     "not_attendee": status.HTTP_403_FORBIDDEN,
     "not_allowed": status.HTTP_403_FORBIDDEN,
     "not_found": status.HTTP_404_NOT_FOUND,
+    "login_locked": status.HTTP_429_TOO_MANY_REQUESTS,
 }
 
 SERVER_ERROR = {
