@@ -219,3 +219,52 @@ def test_database_down_mid_booking_gives_the_api_a_json_503(
     assert response.json()["code"] == "service_unavailable"
     assert not Booking.objects.exists()
     call_command("check_booking_counters")
+
+
+def test_public_event_data_names_the_organizer_by_username_only(client, api_client, published_event):
+    email = published_event.organizer.email
+    assert email not in client.get(published_event.get_absolute_url()).text
+    assert email not in client.get("/").text
+    assert email not in api_client.get("/api/events/").content.decode()
+    assert email not in api_client.get(f"/api/events/{published_event.pk}/").content.decode()
+
+
+def test_an_attendees_email_is_shown_only_to_them_their_events_organizer_and_staff(
+    api_client, attendee, other_attendee, other_organizer, staff, published_event
+):
+    booking = services.book(user=attendee, event=published_event)
+    seen_by = {}
+    for viewer in (attendee, other_attendee, published_event.organizer, other_organizer, staff):
+        api_client.force_authenticate(viewer)
+        bodies = [
+            api_client.get("/api/bookings/").content,
+            api_client.get(f"/api/bookings/{booking.pk}/").content,
+            api_client.get(f"/api/events/{published_event.pk}/bookings/").content,
+            api_client.get(f"/api/users/{attendee.pk}/").content,
+        ]
+        seen_by[viewer.username] = any(attendee.email.encode() in body for body in bodies)
+    assert seen_by == {
+        attendee.username: True,
+        other_attendee.username: False,
+        published_event.organizer.username: True,
+        other_organizer.username: False,
+        staff.username: True,
+    }
+
+
+@pytest.mark.redis
+def test_api_throttle_counts_are_shared_between_app_processes(api_client):
+    """Another process uses up this address's anonymous allowance; this process then refuses it."""
+    run_in_another_process(
+        "from django.test import RequestFactory\n"
+        "from rest_framework.request import Request\n"
+        "from rest_framework.throttling import AnonRateThrottle\n"
+        "request = Request(RequestFactory().get('/api/events/', REMOTE_ADDR='10.9.9.9'))\n"
+        "limit = AnonRateThrottle().num_requests\n"
+        "allowed = [AnonRateThrottle().allow_request(request, None) for _ in range(limit)]\n"
+        "assert all(allowed), allowed\n"
+    )
+    response = api_client.get("/api/events/", REMOTE_ADDR="10.9.9.9")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert api_client.get("/api/events/", REMOTE_ADDR="10.9.9.8").status_code == 200
