@@ -84,6 +84,19 @@ def targets(summaries: dict[str, dict]) -> list[dict]:
     ]
 
 
+def cpu_ratios(summaries: dict[str, dict]) -> dict[str, float]:
+    """The same two ratios from server CPU per request (app + database) instead of rates: steadier
+    when something else shares the cores, so a reader can tell noise from a real regression."""
+
+    def cost(name: str) -> float:
+        return summaries[name]["app_cpu_ms_per_request"] + summaries[name]["db_cpu_ms_per_request"]
+
+    return {
+        "floor_cost / booking_cost": _ratio(cost("floor"), cost("flash_sale")),
+        "empty_event_cost / big_event_cost": _ratio(cost("flash_sale"), cost("flash_sale_scale")),
+    }
+
+
 def _confirmed(summaries: dict[str, dict], *names: str) -> str:
     counts = [n for name in names for n in summaries[name].get("confirmed_per_round", [])]
     return f"confirmed {counts} of {summaries[names[0]].get('seats')} seats each"

@@ -131,6 +131,7 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
         "scenarios": summaries,
         "counter_checks": bench.counter_checks,
         "targets": report.targets(summaries),
+        "cpu_ratios": report.cpu_ratios(summaries),
         "failures": report.correctness_failures(summaries, bench.counter_checks),
     }
 
@@ -150,6 +151,7 @@ def verdict(results: dict, strict: bool) -> int:
     if results["failures"]:
         print("FAILED: " + "; ".join(results["failures"]), file=sys.stderr)
         return 1
+    print(f"Server CPU per request, as ratios: {results['cpu_ratios']}")
     missed = [t["target"] for t in results["targets"] if not t["met"]]
     if missed and strict:
         print(f"Targets missed (--strict): {', '.join(missed)}", file=sys.stderr)
