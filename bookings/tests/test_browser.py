@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -36,6 +37,9 @@ def page(monkeypatch):
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # Connections the test opened while Playwright's loop ran live in that
+        # loop's context: close them here, or the test database cannot be dropped.
+        connections.close_all()
 
 
 def test_attendee_signs_up_finds_books_and_cancels(live_server, page):
