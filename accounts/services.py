@@ -1,5 +1,6 @@
 """Writes for accounts: the Organizers group wiring."""
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -40,10 +41,15 @@ def delete_account(*, user, by) -> None:
         user.delete()
 
 
+def _failure_key(kind: str, value: str) -> str:
+    # Hashed: a typed username may hold any character and any length; cache keys may not.
+    return f"login-failures:{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()}"
+
+
 def _failure_keys(*, username: str, address: str) -> list[tuple[str, int]]:
     return [
-        (f"login-failures:user:{username.strip().lower()}", settings.LOGIN_FAILURES_PER_USERNAME),
-        (f"login-failures:addr:{address}", settings.LOGIN_FAILURES_PER_ADDRESS),
+        (_failure_key("user", username), settings.LOGIN_FAILURES_PER_USERNAME),
+        (_failure_key("addr", address), settings.LOGIN_FAILURES_PER_ADDRESS),
     ]
 
 
@@ -75,4 +81,4 @@ def record_failed_login(*, username: str, address: str) -> None:
 
 
 def clear_failed_logins(*, username: str) -> None:
-    cache.delete(f"login-failures:user:{username.strip().lower()}")
+    cache.delete(_failure_key("user", username))

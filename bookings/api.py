@@ -64,10 +64,11 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Book a seat, or a waitlist place when the event is full and you ask for one."""
         serializer = BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        event = generics.get_object_or_404(
-            Event.objects.visible_to(request.user), pk=serializer.validated_data["event"]
+        booking = book(
+            user=request.user,
+            event=Event(pk=serializer.validated_data["event"]),  # read once, under the row lock
+            waitlist=serializer.validated_data["waitlist"],
         )
-        booking = book(user=request.user, event=event, waitlist=serializer.validated_data["waitlist"])
         return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -32,11 +32,15 @@ logger = logging.getLogger("eventhub.bookings")
 NOT_ALLOWED = "not_allowed"
 
 
+def _event_not_found() -> DomainError:
+    return DomainError("not_found", "This event does not exist.")
+
+
 def _lock_event(event_id: int) -> Event:
     try:
         return Event.objects.select_for_update().get(pk=event_id)
     except Event.DoesNotExist:
-        raise DomainError("not_found", "This event does not exist.") from None
+        raise _event_not_found() from None
 
 
 def _lock_booking(booking_id: int, event_id: int) -> Booking:
@@ -66,6 +70,8 @@ def booking_refusal(*, user, event: Event) -> DomainError | None:
     """Why ``user`` cannot book ``event`` right now, or None. Pages use it to pick their button."""
     if not user.is_authenticated or not user.is_attendee:
         return DomainError("not_attendee", "Only attendees can book seats.")
+    if event.status == Event.Status.DRAFT and not event.is_managed_by(user):
+        return _event_not_found()  # someone else's draft is invisible, not merely closed
     if event.status == Event.Status.CANCELLED:
         return DomainError("not_bookable", "This event has been cancelled.")
     if event.status != Event.Status.PUBLISHED:
@@ -80,7 +86,8 @@ def book(*, user, event: Event, waitlist: bool = False) -> Booking:
 
     Guarantees: never more confirmed bookings than seats, however many
     requests race; one booking row per person and event (a cancelled one is
-    re-activated).
+    re-activated). Only ``event.pk`` is used: the row is read under its lock,
+    so a caller holding just an id passes ``Event(pk=id)`` and skips a read.
     """
     with transaction.atomic():
         event = _lock_event(event.pk)

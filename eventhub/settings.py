@@ -267,5 +267,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"eventhub": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}},
+    "loggers": {
+        "eventhub": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # A 4xx is a normal outcome (a full event, an expired token), not a warning: a flash
+        # sale would otherwise log a line per refused attendee. 5xx are still logged.
+        "django.request": {"level": "ERROR"},
+    },
 }

@@ -85,9 +85,17 @@ def test_book_refuses_organizer_as_not_attendee(other_organizer, published_event
     assert not Booking.objects.exists()
 
 
-def test_book_refuses_draft_event(attendee, draft_event):
+def test_book_treats_someone_elses_draft_as_not_found(attendee, draft_event):
     with pytest.raises(DomainError) as refused:
         services.book(user=attendee, event=draft_event)
+
+    assert refused.value.code == "not_found"
+    assert not Booking.objects.exists()
+
+
+def test_book_refuses_a_draft_that_staff_can_see_as_not_bookable(staff, draft_event):
+    with pytest.raises(DomainError) as refused:
+        services.book(user=staff, event=draft_event)
 
     assert refused.value.code == "not_bookable"
     assert not Booking.objects.exists()
