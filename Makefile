@@ -8,6 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test test-sqlite test-postgres lint format check bench bench-smoke clean
 
@@ -49,6 +50,16 @@ format: $(STAMP)
 
 check: $(STAMP) lint
 	DATABASE_URL=$(SQLITE_URL) DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks: gunicorn and PostgreSQL (BENCH_DATABASE_URL, default eventhub_bench on
+# 127.0.0.1); see bench/README.md.
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+bench-smoke: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	$(PY) -m bench.run --smoke $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .test-db.sqlite3*
