@@ -177,8 +177,8 @@ ERROR_DESCRIPTIONS = {
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """OpenAPI responses for these error statuses; 429 and 503 apply to every endpoint."""
+    """OpenAPI responses for these error statuses; 401 (a bad token), 429 and 503 apply to every endpoint."""
     return {
         code: OpenApiResponse(BAD_REQUEST if code == 400 else ErrorSerializer, ERROR_DESCRIPTIONS[code])
-        for code in (*statuses, 429, 503)
+        for code in sorted({*statuses, 401, 429, 503})
     }

@@ -62,3 +62,30 @@ def bearer(request, monkeypatch, settings):
 )
 def test_api_answers_as_its_schema_says(case, bearer):
     case.call_and_validate(headers=bearer, checks=CHECKS)
+
+
+@pytest.mark.fuzz
+@pytest.mark.django_db(transaction=True)
+def test_api_sequences_follow_the_schema(bearer):
+    """Stateful: chains of calls linked through their responses (list -> detail -> book -> cancel...).
+
+    Links are inferred by schemathesis from the schema's resources; every answer
+    along a chain must be documented and no call may fail with a 5xx.
+    """
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": bearer}
+
+        def validate_response(self, response, case, **kwargs):
+            case.validate_response(response, checks=CHECKS)
+
+    Workflow.run(
+        settings=hypothesis_settings(
+            max_examples=25,
+            stateful_step_count=8,
+            derandomize=True,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
