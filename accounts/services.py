@@ -29,6 +29,8 @@ def delete_account(*, user, by) -> None:
     from bookings.models import Booking
     from bookings.services import cancel_all_bookings_of
 
+    if not (by.is_authenticated and (by.pk == user.pk or by.is_site_staff)):
+        raise DomainError("not_allowed", "Only the account's owner or staff can delete it.")
     if user.organized_events.exists():
         raise DomainError(
             "has_events",

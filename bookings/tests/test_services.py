@@ -555,3 +555,20 @@ def test_delete_account_of_organizer_without_events(other_organizer):
     delete_account(user=other_organizer, by=other_organizer)
 
     assert not type(other_organizer).objects.filter(pk=other_organizer.pk).exists()
+
+
+def test_delete_account_by_staff(attendee, staff):
+    delete_account(user=attendee, by=staff)
+
+    assert not type(attendee).objects.filter(pk=attendee.pk).exists()
+
+
+@pytest.mark.parametrize("by", ["other_attendee", "organizer"])
+def test_delete_account_refused_for_others(request, by, attendee, published_event):
+    booking = make_booking(user=attendee, event=published_event)
+
+    with pytest.raises(DomainError) as refused:
+        delete_account(user=attendee, by=request.getfixturevalue(by))
+
+    assert refused.value.code == "not_allowed"
+    assert refresh(booking).status == Booking.Status.CONFIRMED
