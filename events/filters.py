@@ -1,5 +1,6 @@
 """The event filters: one FilterSet behind the public list page and GET /api/events/."""
 
+import re
 from datetime import UTC
 
 import django_filters
@@ -10,12 +11,24 @@ from django_filters.fields import IsoDateTimeField
 
 from events.models import Event
 
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
 
 class UtcIsoDateTimeField(IsoDateTimeField):
-    """ISO 8601 read as a UTC instant: PostgreSQL refuses offsets past ±15:59, which ISO allows."""
+    """ISO 8601 read as a UTC instant: PostgreSQL refuses offsets past ±15:59, which ISO allows.
+
+    With ``end_of_day``, a date without a time means the end of that day, so
+    "to 1 June" includes events later on 1 June.
+    """
+
+    def __init__(self, *args, end_of_day=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.end_of_day = end_of_day
 
     def to_python(self, value):
         instant = super().to_python(value)
+        if instant and self.end_of_day and DATE_ONLY.fullmatch(str(value).strip()):
+            instant = instant.replace(hour=23, minute=59, second=59, microsecond=999999)
         try:
             return instant and instant.astimezone(UTC)
         except OverflowError:  # the instant falls outside years 1 to 9999
@@ -59,7 +72,8 @@ class EventFilter(django_filters.FilterSet):
         field_name="starts_at",
         lookup_expr="lte",
         label="To",
-        help_text="Events starting at or before this date or time (ISO 8601).",
+        help_text="Events starting at or before this date or time (ISO 8601); a date alone means its end.",
+        end_of_day=True,
     )
     organizer = IdFilter(field_name="organizer_id", label="Organizer id")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")

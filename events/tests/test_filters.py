@@ -78,8 +78,8 @@ def test_starts_after_with_an_offset_datetime(june):
     assert titles(starts_after="2030-06-01T19:00:00+02:00") == ["June 1 evening", "June 2"]
 
 
-def test_starts_before_with_a_date_leaves_out_later_days(june):
-    assert titles(starts_before="2030-06-02") == ["May 31", "June 1 morning", "June 1 evening"]
+def test_starts_before_with_a_date_includes_that_whole_day(june):
+    assert titles(starts_before="2030-06-01") == ["May 31", "June 1 morning", "June 1 evening"]
 
 
 def test_starts_before_with_a_datetime_is_inclusive(june):

@@ -175,3 +175,10 @@ def test_detail_shows_my_waitlist_position(client, attendee, other_attendee, org
     services.book(user=attendee, event=event, waitlist=True)
     client.force_login(attendee)
     assert "You're on the waitlist, number 1." in client.get(event.get_absolute_url()).text
+
+
+def test_list_to_date_includes_the_whole_of_that_day(client):
+    day = in_days(4).date()
+    EventFactory(title="Evening show", starts_at=in_days(4, hour=21))
+    EventFactory(title="Next morning", starts_at=in_days(5, hour=8))
+    assert titles(client.get(LIST, {"starts_before": day.isoformat()})) == ["Evening show"]
