@@ -25,7 +25,11 @@ def sync_organizer_group(*, user) -> None:
 
 
 def delete_account(*, user, by) -> None:
-    """Delete an account: its bookings are cancelled through the booking service first, so seats go back."""
+    """Delete an account: its bookings are cancelled through the booking service first, so seats go back.
+
+    All in one transaction: if the deletion fails, no booking stays cancelled.
+    Events are locked in id order, so two deletions never deadlock.
+    """
     from bookings.models import Booking
     from bookings.services import cancel_all_bookings_of
 
@@ -37,8 +41,8 @@ def delete_account(*, user, by) -> None:
             "This account runs events, so it cannot be deleted: their records depend on it. "
             "Deactivate it instead.",
         )
-    cancel_all_bookings_of(user=user, by=by)
     with transaction.atomic():
+        cancel_all_bookings_of(user=user, by=by)
         Booking.objects.filter(user=user, status=Booking.Status.CANCELLED).delete()
         user.delete()
 

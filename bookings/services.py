@@ -257,7 +257,7 @@ def check_in(*, booking: Booking, by) -> Booking:
 def cancel_all_bookings_of(*, user, by) -> int:
     """Cancel every active booking a user holds, past events included, so their account can go.
 
-    Events are locked one at a time in id order, so two such calls never deadlock.
+    Events are locked in id order, so two such calls never deadlock.
     """
     event_ids = sorted(set(Booking.objects.filter(user=user).active().values_list("event_id", flat=True)))
     for event_id in event_ids:

@@ -572,3 +572,19 @@ def test_delete_account_refused_for_others(request, by, attendee, published_even
 
     assert refused.value.code == "not_allowed"
     assert refresh(booking).status == Booking.Status.CONFIRMED
+
+
+def test_delete_account_that_fails_cancels_nothing(attendee, published_event, monkeypatch):
+    booking = services.book(user=attendee, event=published_event)
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("storage failure")
+
+    monkeypatch.setattr(type(attendee), "delete", refuse)
+    with pytest.raises(RuntimeError):
+        delete_account(user=attendee, by=attendee)
+
+    booking.refresh_from_db()
+    published_event.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    assert published_event.booked_seats == 1
