@@ -10,7 +10,12 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 
 from accounts.models import User
-from accounts.services import clear_failed_logins, ensure_login_allowed, record_failed_login
+from accounts.services import (
+    clear_failed_logins,
+    ensure_login_allowed,
+    record_failed_login,
+    revoke_refresh_tokens,
+)
 
 
 def _taken(field: str, value: str) -> bool:
@@ -127,4 +132,5 @@ class PasswordChangeSerializer(serializers.Serializer):
     def update(self, instance, validated_data):
         instance.set_password(validated_data["new_password"])
         instance.save(update_fields=["password"])
+        revoke_refresh_tokens(user=instance)
         return instance

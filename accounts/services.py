@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import transaction
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from eventhub.errors import DomainError
 
@@ -88,3 +89,13 @@ def record_failed_login(*, username: str, address: str) -> None:
 
 def clear_failed_logins(*, username: str) -> None:
     cache.delete(_failure_key("user", username))
+
+
+def revoke_refresh_tokens(*, user) -> int:
+    """Sign the user out of every API client: each refresh token issued to them stops working.
+
+    Called when the password changes, so a leaked token dies with the old password.
+    """
+    outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
+    BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
+    return len(outstanding)

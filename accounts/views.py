@@ -7,6 +7,7 @@ from django.urls import reverse_lazy
 from django.views.generic import CreateView, UpdateView
 
 from accounts.forms import LoginForm, ProfileForm, SignUpForm
+from accounts.services import revoke_refresh_tokens
 
 
 class SignUpView(CreateView):
@@ -40,4 +41,9 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
-    success_message = "Your password is changed."
+    success_message = "Your password is changed. Apps signed in with the old one must sign in again."
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        revoke_refresh_tokens(user=form.user)
+        return response

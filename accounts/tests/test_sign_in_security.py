@@ -37,3 +37,30 @@ def test_a_successful_token_sign_in_clears_the_failures(api_client, attendee, se
         api_client.post(TOKEN, {"username": attendee.username, "password": DEFAULT_PASSWORD}).status_code
         == 200
     )
+
+
+def refresh_token_for(api_client, user):
+    response = api_client.post(TOKEN, {"username": user.username, "password": DEFAULT_PASSWORD})
+    return response.json()["refresh"]
+
+
+def test_changing_the_password_on_the_api_revokes_refresh_tokens(api_client, attendee):
+    refresh = refresh_token_for(api_client, attendee)
+    api_client.force_authenticate(attendee)
+    changed = api_client.post(
+        "/api/users/me/password/",
+        {"old_password": DEFAULT_PASSWORD, "new_password": "plum-orchard-42-sunrise"},
+    )
+    assert changed.status_code == 204
+    api_client.force_authenticate(None)
+    assert api_client.post("/api/auth/token/refresh/", {"refresh": refresh}).status_code == 401
+
+
+def test_changing_the_password_on_the_site_revokes_refresh_tokens(client, api_client, attendee):
+    refresh = refresh_token_for(api_client, attendee)
+    client.force_login(attendee)
+    new = "plum-orchard-42-sunrise"
+    client.post(
+        "/accounts/password/", {"old_password": DEFAULT_PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert api_client.post("/api/auth/token/refresh/", {"refresh": refresh}).status_code == 401
