@@ -20,6 +20,8 @@ def _ensure_future_start(event: Event) -> None:
 def create_event(*, organizer, **fields) -> Event:
     """Create an event (a draft unless told otherwise) run by ``organizer``."""
     status = fields.pop("status", Event.Status.DRAFT)
+    if status not in (Event.Status.DRAFT, Event.Status.PUBLISHED):
+        raise DomainError("invalid_status", "A new event is a draft or published.", field="status")
     fields.setdefault("timezone", organizer.timezone)
     event = Event(organizer=organizer, **fields)
     event.full_clean()

@@ -298,3 +298,18 @@ def test_set_status_published_to_draft_refused(organizer, published_event):
 
     assert refused.value.code == "invalid_status_change"
     assert refresh(published_event).status == Event.Status.PUBLISHED
+
+
+def test_create_event_refuses_to_start_cancelled(organizer):
+    with pytest.raises(DomainError) as refused:
+        services.create_event(
+            organizer=organizer,
+            title="Born cancelled",
+            location="Nowhere",
+            starts_at=timezone.now() + timedelta(days=3),
+            ends_at=timezone.now() + timedelta(days=3, hours=1),
+            capacity=5,
+            status="cancelled",
+        )
+    assert (refused.value.code, refused.value.field) == ("invalid_status", "status")
+    assert not Event.objects.exists()
