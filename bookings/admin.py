@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -35,14 +36,21 @@ def scope_to_organizer(queryset, user, lookup: str = "organizer"):
 class OrganizerScopedMixin:
     """Scope every list, page, filter and autocomplete of a model admin or inline to the organizer.
 
-    An object outside the scope does not exist for them: its URL sends them
-    back to the admin index, as for a missing object.
+    An object outside the scope does not exist for them: its change, delete and
+    history pages answer 404, exactly as for an object that was never there.
     """
 
     organizer_lookup = "organizer"
 
     def get_queryset(self, request):
         return scope_to_organizer(super().get_queryset(request), request.user, self.organizer_lookup)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # Django's admin would redirect to its index instead; a 404 says plainly "not yours".
+            raise Http404(f"No {self.opts.verbose_name} with id {object_id} here.")
+        return obj
 
 
 def report_each(modeladmin, request, objects, service, *, done: tuple[str, str]) -> None:

@@ -148,23 +148,23 @@ def test_organizer_filter_is_offered_to_superusers_only(
     assert "organizer__id__exact" in client.get(CHANGELIST).content.decode()
 
 
-def test_another_organizers_event_page_sends_the_organizer_away(organizer_client, others_event):
-    response = organizer_client.get(change_url(others_event))
-    assert response.status_code == 302
-    assert response.url == reverse("admin:index")
+def test_another_organizers_event_page_is_not_found(organizer_client, others_event):
+    assert organizer_client.get(change_url(others_event)).status_code == 404
+    history = reverse("admin:events_event_history", args=[others_event.pk])
+    assert organizer_client.get(history).status_code == 404
 
 
 def test_organizer_cannot_change_another_organizers_event_by_url(organizer_client, others_event):
     response = organizer_client.post(change_url(others_event), change_data(others_event, title="Mine now"))
-    assert response.status_code == 302
+    assert response.status_code == 404
     others_event.refresh_from_db()
     assert others_event.title == "Rival gala"
 
 
 def test_organizer_cannot_delete_another_organizers_event_by_url(organizer_client, others_event):
     url = reverse("admin:events_event_delete", args=[others_event.pk])
-    assert organizer_client.get(url).status_code == 302
-    assert organizer_client.post(url, {"post": "yes"}).status_code == 302
+    assert organizer_client.get(url).status_code == 404
+    assert organizer_client.post(url, {"post": "yes"}).status_code == 404
     assert Event.objects.filter(pk=others_event.pk).exists()
 
 
