@@ -1,7 +1,6 @@
 """The events API: everyone browses; organizers create; an event's organizer and staff run it."""
 
-from django.db.models import Case, F, ProtectedError, When
-from django.utils import timezone
+from django.db.models import ProtectedError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -11,14 +10,8 @@ from eventhub.errors import DomainError
 from eventhub.permissions import IsOrganizer, ManagesEvent
 from events.filters import EventFilter
 from events.models import Event
+from events.selectors import UpcomingThenPast
 from events.serializers import EventSerializer
-
-
-def upcoming_first():
-    """Default order: upcoming events soonest first, then past ones, most recent first."""
-    upcoming_start = Case(When(starts_at__gt=timezone.now(), then=F("starts_at")))
-    return (upcoming_start.asc(nulls_last=True), F("starts_at").desc(), "pk")
-
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 
@@ -51,8 +44,12 @@ class EventViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        events = Event.objects.visible_to(self.request.user).select_related("organizer")
-        return events.order_by(*upcoming_first())
+        return Event.objects.visible_to(self.request.user).select_related("organizer")
+
+    def paginate_queryset(self, queryset):
+        if "ordering" not in self.request.query_params:
+            queryset = UpcomingThenPast(queryset)  # the default order
+        return super().paginate_queryset(queryset)
 
     def get_permissions(self):
         if self.action in ("list", "retrieve"):

@@ -75,6 +75,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["status", "starts_at"], name="event_status_starts_idx"),
             models.Index(fields=["organizer", "starts_at"], name="event_organizer_starts_idx"),
+            # The API's default order reads upcoming and past events along this index.
+            models.Index(fields=["starts_at", "id"], name="event_starts_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(

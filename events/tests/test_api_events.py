@@ -466,3 +466,31 @@ def test_event_with_bookings_cannot_be_deleted_only_cancelled(
     assert response.status_code == 409
     assert response.json()["code"] == "has_bookings"
     assert "Cancel it instead" in response.json()["detail"]
+
+
+@pytest.fixture
+def upcoming_and_past(organizer):
+    for title, days in [("u1", 1), ("u2", 2), ("u3", 3), ("p1", -1), ("p2", -2), ("p3", -3)]:
+        EventFactory(organizer=organizer, title=title, starts_at=timezone.now() + timedelta(days=days))
+
+
+@pytest.mark.parametrize(("page", "expected"), [(1, ["u1", "u2"]), (2, ["u3", "p1"]), (3, ["p2", "p3"])])
+def test_default_order_runs_across_pages_from_upcoming_into_past(
+    api_client, upcoming_and_past, page, expected
+):
+    response = api_client.get(LIST, {"page_size": 2, "page": page})
+    assert titles(response) == expected
+    assert response.json()["count"] == 6
+
+
+def test_a_page_of_only_past_events_follows_the_upcoming_ones(api_client, upcoming_and_past):
+    assert titles(api_client.get(LIST, {"page_size": 4, "page": 2})) == ["p2", "p3"]
+    assert titles(api_client.get(LIST, {"page_size": 3, "page": 2})) == ["p1", "p2", "p3"]
+
+
+def test_default_order_runs_at_most_four_queries_on_any_page(
+    api_client, upcoming_and_past, django_assert_max_num_queries
+):
+    for page in (1, 2, 3):
+        with django_assert_max_num_queries(4):
+            api_client.get(LIST, {"page_size": 2, "page": page})
