@@ -20,7 +20,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -81,6 +81,22 @@ def booking_refusal(*, user, event: Event) -> DomainError | None:
     return None
 
 
+def _lock_event_noting_booking(event_id: int, user) -> Event:
+    """Lock the event row and, in the same statement, note ``user``'s booking status on it.
+
+    The noted ``held_status`` comes from the statement's snapshot, which on
+    PostgreSQL may predate the wait for the lock. It is used only to refuse
+    (already_booked, event_full), where a racing double click changes no more
+    than which refusal is given; writes re-read the booking after the lock.
+    Saves a round trip on the most common answer of a flash sale: "full".
+    """
+    held = Booking.objects.filter(event=OuterRef("pk"), user=user).values("status")[:1]
+    try:
+        return Event.objects.select_for_update().annotate(held_status=Subquery(held)).get(pk=event_id)
+    except Event.DoesNotExist:
+        raise _event_not_found() from None
+
+
 def book(*, user, event: Event, waitlist: bool = False) -> Booking:
     """Give ``user`` a seat at ``event``, or a waitlist place when it is full and they asked.
 
@@ -90,24 +106,18 @@ def book(*, user, event: Event, waitlist: bool = False) -> Booking:
     so a caller holding just an id passes ``Event(pk=id)`` and skips a read.
     """
     with transaction.atomic():
-        event = _lock_event(event.pk)
-        refusal = booking_refusal(user=user, event=event)
-        if refusal is not None:
-            raise refusal
-        booking = Booking.objects.filter(event=event, user=user).first()
-        if booking is not None and booking.is_active:
-            raise DomainError("already_booked", _already_booked_message(booking))
-        if booking is None:
-            booking = Booking(event=event, user=user)
+        event = _lock_event_noting_booking(event.pk, user if user.is_authenticated else None)
+        _refuse_unless_bookable(user=user, event=event, waitlist=waitlist)
+        booking = Booking.objects.filter(event=event, user=user).first() or Booking(event=event, user=user)
+        if booking.is_active:  # a double click that got the lock first
+            raise _already_booked(booking.status)
         if not event.is_full:
             booking.status = Booking.Status.CONFIRMED
             booking.waitlisted_at = None
             _move_counter(event, +1)
-        elif waitlist:
+        else:
             booking.status = Booking.Status.WAITLISTED
             booking.waitlisted_at = timezone.now()
-        else:
-            raise DomainError("event_full", "This event is full. You can join the waitlist.")
         booking.cancelled_at = None
         booking.checked_in_at = None
         booking.event = event
@@ -116,10 +126,20 @@ def book(*, user, event: Event, waitlist: bool = False) -> Booking:
         return booking
 
 
-def _already_booked_message(booking: Booking) -> str:
-    if booking.status == Booking.Status.WAITLISTED:
-        return "You are already on the waitlist for this event."
-    return "You already have a seat at this event."
+def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
+    refusal = booking_refusal(user=user, event=event)
+    if refusal is not None:
+        raise refusal
+    if event.held_status in (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED):
+        raise _already_booked(event.held_status)
+    if event.is_full and not waitlist:
+        raise DomainError("event_full", "This event is full. You can join the waitlist.")
+
+
+def _already_booked(status: str) -> DomainError:
+    if status == Booking.Status.WAITLISTED:
+        return DomainError("already_booked", "You are already on the waitlist for this event.")
+    return DomainError("already_booked", "You already have a seat at this event.")
 
 
 def cancel_booking(*, booking: Booking, by) -> Booking:

@@ -128,6 +128,19 @@ def test_pressing_book_ten_times_at_once_gives_one_booking():
     assert_counter_exact(event)
 
 
+def test_pressing_book_again_at_once_after_cancelling_reactivates_once():
+    """The re-activation path: the one row is confirmed once, and the counter moves once."""
+    event = EventFactory(capacity=10)
+    user = UserFactory()
+    services.cancel_booking(booking=services.book(user=user, event=event), by=user)
+
+    outcomes = race([book_action(user, event) for _ in range(10)])
+
+    assert Counter(outcomes) == {"confirmed": 1, "already_booked": 9}
+    assert statuses(event) == {"confirmed": 1}
+    assert_counter_exact(event)
+
+
 def in_background(action):
     """Start ``action`` in a thread; returns the thread, a done flag and a one-item result list."""
     result, done = [], threading.Event()
