@@ -58,10 +58,10 @@ def test_a_form_without_csrf_gets_a_plain_403(attendee, published_event):
 def test_database_down_mid_booking_shows_503_and_writes_nothing(
     client, attendee, published_event, monkeypatch
 ):
-    def database_gone(event_id):
+    def database_gone(*args):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("bookings.services._lock_event", database_gone)
+    monkeypatch.setattr("bookings.services._lock_event_noting_booking", database_gone)
     client.force_login(attendee)
     response = client.post(reverse("bookings:book", kwargs={"event_id": published_event.pk}))
     assert response.status_code == 503
@@ -208,10 +208,10 @@ def test_login_lockout_is_shared_between_app_processes(attendee, settings):
 def test_database_down_mid_booking_gives_the_api_a_json_503(
     api_client, attendee, published_event, monkeypatch
 ):
-    def database_gone(event_id):
+    def database_gone(*args):
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr("bookings.services._lock_event", database_gone)
+    monkeypatch.setattr("bookings.services._lock_event_noting_booking", database_gone)
     api_client.force_authenticate(attendee)
     response = api_client.post("/api/bookings/", {"event": published_event.pk}, format="json")
     assert response.status_code == 503
