@@ -5,7 +5,19 @@ production deployment brings itself.
 """
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
 # No collectstatic before tests: serve static files by their plain names.
 os.environ.setdefault("STATIC_MANIFEST", "0")
+
+
+def pytest_unconfigure(config):
+    """Remove this run's SQLite test database with its WAL side files, which Django leaves behind."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        name = Path(database["TEST"]["NAME"])
+        for leftover in name.parent.glob(f"{name.name}*"):
+            leftover.unlink(missing_ok=True)
