@@ -10,27 +10,22 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from eventhub.testing import skip_unless_ci
 from events.tests.factories import EventFactory
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(autouse=True)
 def _require_postgres(request):
     """Tests marked postgres run on PostgreSQL; elsewhere they skip, except in CI, where they fail."""
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        if IN_CI:
-            pytest.fail("CI must run this test on PostgreSQL: set DATABASE_URL to a postgres:// URL.")
-        pytest.skip("needs PostgreSQL (set DATABASE_URL to a postgres:// URL)")
+        skip_unless_ci("PostgreSQL (set DATABASE_URL to a postgres:// URL)")
 
 
 @pytest.fixture(autouse=True)
 def _require_redis(request):
     """Tests marked redis need a shared cache; elsewhere they skip, except in CI, where they fail."""
     if request.node.get_closest_marker("redis") and not os.environ.get("CACHE_URL", "").startswith("redis"):
-        if IN_CI:
-            pytest.fail("CI must run this test with Redis: set CACHE_URL to a redis:// URL.")
-        pytest.skip("needs Redis (set CACHE_URL to a redis:// URL)")
+        skip_unless_ci("Redis (set CACHE_URL to a redis:// URL)")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q, Value
 from django.db.models.functions import Lower
 
 
@@ -20,9 +21,23 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
 
 
+USERNAME_TAKEN = "That username is taken."
+EMAIL_TAKEN = "An account with this email address already exists."
+
+
 class EventhubUserManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+
+    def is_taken(self, field: str, value: str, *, exclude_pk=None) -> bool:
+        """Whether another account already uses ``value`` for ``field``, in any case.
+
+        Compared both ways the site compares: LOWER, as the unique constraints
+        do, and iexact, as sign-in does (they differ for a few Unicode letters).
+        """
+        same = Q(**{f"{field}__iexact": value}) | Q(folded=Lower(Value(value)))
+        others = self.exclude(pk=exclude_pk) if exclude_pk is not None else self.all()
+        return others.annotate(folded=Lower(field)).filter(same).exists()
 
 
 class User(AbstractUser):
@@ -50,12 +65,12 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("username"),
                 name="unique_user_username_ci",
-                violation_error_message="That username is taken.",
+                violation_error_message=USERNAME_TAKEN,
             ),
             models.UniqueConstraint(
                 Lower("email"),
                 name="unique_user_email_ci",
-                violation_error_message="An account with this email address already exists.",
+                violation_error_message=EMAIL_TAKEN,
             ),
             models.CheckConstraint(
                 condition=models.Q(role__in=["attendee", "organizer"]), name="user_role_valid"
@@ -79,12 +94,11 @@ class User(AbstractUser):
         super().clean()
         # The database enforces both (case-insensitive unique constraints);
         # these say so beside the field, in plain words.
-        others = User.objects.exclude(pk=self.pk)
         errors = {}
-        if self.username and others.filter(username__iexact=self.username).exists():
-            errors["username"] = "That username is taken. Please choose another."
-        if self.email and others.filter(email__iexact=self.email).exists():
-            errors["email"] = "An account with this email address already exists."
+        if self.username and User.objects.is_taken("username", self.username, exclude_pk=self.pk):
+            errors["username"] = USERNAME_TAKEN
+        if self.email and User.objects.is_taken("email", self.email, exclude_pk=self.pk):
+            errors["email"] = EMAIL_TAKEN
         if errors:
             raise ValidationError(errors)
 

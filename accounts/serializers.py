@@ -3,25 +3,17 @@
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, Value
-from django.db.models.functions import Lower
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 
-from accounts.models import User
+from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, User
 from accounts.services import (
     clear_failed_logins,
     ensure_login_allowed,
     record_failed_login,
     revoke_refresh_tokens,
 )
-
-
-def _taken(field: str, value: str) -> bool:
-    """Case-insensitive, as both the database constraint (LOWER) and the sign-in lookup (iexact) compare."""
-    same = Q(**{f"{field}__iexact": value}) | Q(folded=Lower(Value(value)))
-    return User.objects.annotate(folded=Lower(field)).filter(same).exists()
 
 
 def _password_errors(password: str, user: User) -> list[str]:
@@ -47,14 +39,14 @@ class RegisterSerializer(serializers.ModelSerializer):
 
     def validate_username(self, value):
         value = User.normalize_username(value)
-        if _taken("username", value):
-            raise serializers.ValidationError("That username is taken.")
+        if User.objects.is_taken("username", value):
+            raise serializers.ValidationError(USERNAME_TAKEN)
         return value
 
     def validate_email(self, value):
         value = User.objects.normalize_email(value)
-        if _taken("email", value):
-            raise serializers.ValidationError("An account with this email address already exists.")
+        if User.objects.is_taken("email", value):
+            raise serializers.ValidationError(EMAIL_TAKEN)
         return value
 
     def validate(self, attrs):

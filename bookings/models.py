@@ -4,7 +4,7 @@ from django.db import models
 
 class BookingQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(status__in=[Booking.Status.CONFIRMED, Booking.Status.WAITLISTED])
+        return self.filter(status__in=Booking.ACTIVE_STATUSES)
 
     def confirmed(self):
         return self.filter(status=Booking.Status.CONFIRMED)
@@ -23,6 +23,9 @@ class Booking(models.Model):
         CONFIRMED = "confirmed", "Confirmed"
         WAITLISTED = "waitlisted", "Waitlisted"
         CANCELLED = "cancelled", "Cancelled"
+
+    # A booking that holds a seat or a place in line.
+    ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED)
 
     # PROTECT: a booking is a record; events and accounts with bookings are
     # cancelled or emptied through the services, never dropped with them.
@@ -61,7 +64,7 @@ class Booking(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (self.Status.CONFIRMED, self.Status.WAITLISTED)
+        return self.status in self.ACTIVE_STATUSES
 
     @property
     def is_cancellable(self) -> bool:

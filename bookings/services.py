@@ -130,7 +130,7 @@ def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
     refusal = booking_refusal(user=user, event=event)
     if refusal is not None:
         raise refusal
-    if event.held_status in (Booking.Status.CONFIRMED, Booking.Status.WAITLISTED):
+    if event.held_status in Booking.ACTIVE_STATUSES:
         raise _already_booked(event.held_status)
     if event.is_full and not waitlist:
         raise DomainError("event_full", "This event is full. You can join the waitlist.")

@@ -68,11 +68,6 @@ class EventSerializer(serializers.ModelSerializer):
             "url",
         ]
 
-    def validate_status(self, value):
-        if self.instance is None and value == Event.Status.CANCELLED:
-            raise serializers.ValidationError("A new event is a draft or published.")
-        return value
-
     def to_representation(self, instance):
         with timezone.override(instance.timezone):
             return super().to_representation(instance)

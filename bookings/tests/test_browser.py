@@ -1,6 +1,5 @@
 """The main attendee journey in a real browser: Playwright driving Debian's Chromium."""
 
-import os
 import shutil
 
 import pytest
@@ -8,10 +7,10 @@ from django.db import connections
 from django.utils import timezone
 
 from bookings.models import Booking
+from eventhub.testing import skip_unless_ci
 from events.tests.factories import EventFactory
 
 CHROMIUM = "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,9 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def page(monkeypatch):
     if not shutil.which(CHROMIUM):
-        if IN_CI:
-            pytest.fail(f"CI must run the browser tests: install Debian's chromium ({CHROMIUM}).")
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+        skip_unless_ci(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the test's own

@@ -215,25 +215,18 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new events)."))
         self._print_logins()
 
-    def _user(self, username, zone, role):
+    def _user(self, username, zone, role, *, can_sign_in=True):
         user, made = User.objects.get_or_create(
             username=username,
             defaults={"email": f"{username}@example.com", "role": role, "timezone": zone},
         )
         if made:
-            user.set_password(DEMO_PASSWORD)
+            user.set_password(DEMO_PASSWORD if can_sign_in else None)  # None: no password works
             user.save(update_fields=["password"])
         return user
 
     def _crowd_member(self, n):
-        user, made = User.objects.get_or_create(
-            username=f"guest{n:02d}",
-            defaults={"email": f"guest{n:02d}@example.com", "role": User.Role.ATTENDEE},
-        )
-        if made:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        return user
+        return self._user(f"guest{n:02d}", "UTC", User.Role.ATTENDEE, can_sign_in=False)
 
     def _superuser(self):
         if not User.objects.filter(username="admin").exists():
