@@ -4,8 +4,13 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import User, timezone_choices
-from accounts.services import sync_organizer_group
+from accounts.services import set_role, sync_organizer_group
+from eventhub.admin_tools import ConsoleAdminMixin
+
+# The admin's sign-in page counts against the same lockout as every other way in.
+admin.site.login_form = AdminLoginForm
 
 
 class TimezoneSelectMixin:
@@ -23,7 +28,7 @@ class TimezoneSelectMixin:
 
 
 @admin.register(User)
-class EventhubUserAdmin(TimezoneSelectMixin, UserAdmin):
+class EventhubUserAdmin(ConsoleAdminMixin, TimezoneSelectMixin, UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
         ("On eventhub", {"fields": ("role", "timezone")}),
@@ -50,6 +55,9 @@ class EventhubUserAdmin(TimezoneSelectMixin, UserAdmin):
     list_display = ("username", "email", "role", "is_staff", "is_superuser")
     list_filter = ("role", "is_staff", "is_superuser", "is_active")
     search_fields = ("username", "email")
+
+    def save_model(self, request, obj, form, change):
+        set_role(user=obj, role=obj.role)  # staff status and the Organizers group follow the role
 
     def save_related(self, request, form, formsets, change):
         # The groups field is saved after the user: put the Organizers group back in step with the role.

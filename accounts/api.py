@@ -9,7 +9,6 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts.models import User
@@ -19,11 +18,13 @@ from accounts.serializers import (
     RegisterSerializer,
     TokenObtainPairSerializer,
     TokenPairSerializer,
+    TokenRefreshSerializer,
     UserSerializer,
 )
 from accounts.services import delete_account
 from eventhub.api_errors import error_responses
 from eventhub.permissions import IsSiteStaff
+from eventhub.throttling import AuthRateThrottle
 
 
 class PublicAuthEndpoint:
@@ -31,7 +32,7 @@ class PublicAuthEndpoint:
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
-    throttle_classes = (ScopedRateThrottle,)
+    throttle_classes = (AuthRateThrottle,)
     throttle_scope = "auth"
 
 
@@ -60,6 +61,8 @@ class TokenObtainView(PublicAuthEndpoint, jwt_views.TokenObtainPairView):
 )
 class TokenRefreshView(PublicAuthEndpoint, jwt_views.TokenRefreshView):
     """Trade a refresh token for a new pair; the old refresh token stops working."""
+
+    serializer_class = TokenRefreshSerializer
 
 
 @extend_schema(

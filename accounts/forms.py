@@ -1,8 +1,9 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 
+from accounts import services
 from accounts.models import User, timezone_choices
-from accounts.services import clear_failed_logins, ensure_login_allowed, record_failed_login
 from eventhub.errors import DomainError
 
 
@@ -26,6 +27,13 @@ class SignUpForm(UserCreationForm):
         self.fields["username"].widget.attrs.update(autocomplete="username")
         self.fields["email"].widget.attrs.update(autocomplete="email")
 
+    def clean_username(self):
+        return self.cleaned_data.get("username")  # the model's clean() says when it is taken
+
+    def validate_password_for_user(self, user, **kwargs):
+        # A weak password is the first field's fault, not the confirmation's.
+        super().validate_password_for_user(user, password_field_name="password1")
+
 
 class ProfileForm(forms.ModelForm):
     timezone = forms.TypedChoiceField(
@@ -38,20 +46,52 @@ class ProfileForm(forms.ModelForm):
         fields = ("email", "timezone")
 
 
-class LoginForm(AuthenticationForm):
-    """Django's sign-in form, locked for a while after repeated failures for one username or address."""
+class LockoutMixin:
+    """Authentication forms whose every check goes through the sign-in lockout (accounts.services.sign_in).
+
+    ``refusal`` keeps the service's refusal, so the view can answer a cache outage with a 503.
+    """
+
+    refusal: DomainError | None = None
 
     def clean(self):
-        username = self.data.get("username", "")
-        address = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                self.user_cache = services.sign_in(request=self.request, username=username, password=password)
+            except DomainError as refusal:
+                self.refusal = refusal
+                raise forms.ValidationError(refusal.message, code=refusal.code) from None
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
+    """The site's sign-in form."""
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin's sign-in form: the same lockout as every other way in."""
+
+
+class LockedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the current-password check counted like a sign-in."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
         try:
-            ensure_login_allowed(username=username, address=address)
+            correct = services.check_current_password(
+                request=self.request, user=self.user, password=old_password
+            )
         except DomainError as refusal:
             raise forms.ValidationError(refusal.message, code=refusal.code) from None
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            record_failed_login(username=username, address=address)
-            raise
-        clear_failed_logins(username=username)
-        return cleaned
+        if not correct:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password

@@ -1,10 +1,9 @@
+import unicodedata
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Value
-from django.db.models.functions import Lower
 
 
 def validate_timezone(value: str) -> None:
@@ -25,19 +24,33 @@ USERNAME_TAKEN = "That username is taken."
 EMAIL_TAKEN = "An account with this email address already exists."
 
 
+def fold(value: str) -> str:
+    """The one spelling that every way of writing a name or an email shares.
+
+    NFKC turns fullwidth and compatibility letters into plain ones (fullwidth
+    "alice" is "alice"); upper then casefold joins the letters that some databases'
+    case-insensitive matches join and others do not (dotless i and i, sharp s and
+    "ss"). Uniqueness and
+    sign-in both look accounts up by this form, so whatever one accepts the other finds.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).upper().casefold())
+
+
 class EventhubUserManager(UserManager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts skip save(): fill the folded keys here."""
+        objs = list(objs)
+        for user in objs:
+            user.fill_keys()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def get_by_natural_key(self, username):
-        return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})
+        return self.get(username_key=fold(username))
 
     def is_taken(self, field: str, value: str, *, exclude_pk=None) -> bool:
-        """Whether another account already uses ``value`` for ``field``, in any case.
-
-        Compared both ways the site compares: LOWER, as the unique constraints
-        do, and iexact, as sign-in does (they differ for a few Unicode letters).
-        """
-        same = Q(**{f"{field}__iexact": value}) | Q(folded=Lower(Value(value)))
+        """Whether another account uses ``value`` for ``field`` (username or email), in any spelling."""
         others = self.exclude(pk=exclude_pk) if exclude_pk is not None else self.all()
-        return others.annotate(folded=Lower(field)).filter(same).exists()
+        return others.filter(**{f"{field}_key": fold(value)}).exists()
 
 
 class User(AbstractUser):
@@ -56,24 +69,27 @@ class User(AbstractUser):
         help_text="Times on the site are also shown in this zone.",
     )
 
+    # fold() of username and email: what uniqueness and sign-in compare. Kept in step by save().
+    username_key = models.CharField(max_length=600, unique=True, editable=False)
+    email_key = models.CharField(max_length=1000, unique=True, editable=False)
+
     REQUIRED_FIELDS = ["email"]
 
     objects = EventhubUserManager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                Lower("username"),
-                name="unique_user_username_ci",
-                violation_error_message=USERNAME_TAKEN,
-            ),
-            models.UniqueConstraint(
-                Lower("email"),
-                name="unique_user_email_ci",
-                violation_error_message=EMAIL_TAKEN,
-            ),
             models.CheckConstraint(
                 condition=models.Q(role__in=["attendee", "organizer"]), name="user_role_valid"
+            ),
+            # Organizers work in the admin, so staff status follows the role (accounts.services.set_role);
+            # superusers keep whatever they have.
+            models.CheckConstraint(
+                condition=models.Q(is_superuser=True)
+                | models.Q(role="organizer", is_staff=True)
+                | (~models.Q(role="organizer") & models.Q(is_staff=False)),
+                name="user_staff_follows_role",
+                violation_error_message="Organizers are staff and attendees are not.",
             ),
         ]
 
@@ -92,8 +108,8 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
-        # The database enforces both (case-insensitive unique constraints);
-        # these say so beside the field, in plain words.
+        # The database enforces both (unique folded keys); these say so beside
+        # the field, in plain words.
         errors = {}
         if self.username and User.objects.is_taken("username", self.username, exclude_pk=self.pk):
             errors["username"] = USERNAME_TAKEN
@@ -102,15 +118,12 @@ class User(AbstractUser):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
-        # Organizers work in the admin: is_staff and the Organizers group
-        # follow the role. Superusers keep whatever they have.
-        from accounts.services import sync_organizer_group
+    def fill_keys(self) -> None:
+        self.username_key, self.email_key = fold(self.username), fold(self.email)
 
-        if not self.is_superuser:
-            self.is_staff = self.is_organizer
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None and "role" in update_fields:
-                kwargs["update_fields"] = {*update_fields, "is_staff"}
+    def save(self, *args, **kwargs):
+        self.fill_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"username", "email"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "username_key", "email_key"}
         super().save(*args, **kwargs)
-        sync_organizer_group(user=self)

@@ -6,14 +6,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from accounts import services
 from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, User
-from accounts.services import (
-    clear_failed_logins,
-    ensure_login_allowed,
-    record_failed_login,
-    revoke_refresh_tokens,
-)
 
 
 def _password_errors(password: str, user: User) -> list[str]:
@@ -57,7 +53,7 @@ class RegisterSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return User.objects.create_user(**validated_data)
+        return services.register_account(**validated_data)
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
@@ -71,17 +67,30 @@ class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
         return token
 
     def validate(self, attrs):
-        """The same lockout as the sign-in page: repeated failures lock a username or address out."""
-        username = attrs.get(self.username_field, "")
-        address = self.context["request"].META.get("REMOTE_ADDR", "")
-        ensure_login_allowed(username=username, address=address)
-        try:
-            data = super().validate(attrs)
-        except AuthenticationFailed:
-            record_failed_login(username=username, address=address)
-            raise
-        clear_failed_logins(username=username)
-        return data
+        """Sign in through the one lockout that every way in shares (accounts.services.sign_in)."""
+        self.user = services.sign_in(
+            request=self.context["request"],
+            username=attrs[self.username_field],
+            password=attrs["password"],
+        )
+        if self.user is None or not jwt_settings.USER_AUTHENTICATION_RULE(self.user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        refresh = self.get_token(self.user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    """A new pair for a refresh token, which is redeemed at most once however many requests race."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])  # signature, expiry and blacklist
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = User.objects.filter(pk=user_id).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+        access = str(refresh.access_token)
+        services.rotate_refresh_token(token=refresh)
+        return {"access": access, "refresh": str(refresh)}
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -111,7 +120,8 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = serializers.CharField(write_only=True, trim_whitespace=False)
 
     def validate_old_password(self, value):
-        if not self.instance.check_password(value):
+        request = self.context["request"]
+        if not services.check_current_password(request=request, user=self.instance, password=value):
             raise serializers.ValidationError("Your current password is not correct.")
         return value
 
@@ -124,5 +134,5 @@ class PasswordChangeSerializer(serializers.Serializer):
     def update(self, instance, validated_data):
         instance.set_password(validated_data["new_password"])
         instance.save(update_fields=["password"])
-        revoke_refresh_tokens(user=instance)
+        services.revoke_refresh_tokens(user=instance)
         return instance

@@ -3,29 +3,70 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import CreateView, UpdateView
 
-from accounts.forms import LoginForm, ProfileForm, SignUpForm
-from accounts.services import revoke_refresh_tokens
+from accounts import services
+from accounts.forms import LockedPasswordChangeForm, LoginForm, ProfileForm, SignUpForm
+from eventhub.errors import DomainError, ErrorCode
+from eventhub.middleware import RETRY_AFTER_SECONDS
+
+
+def safe_next(request) -> str:
+    """The page to go back to after signing in or up, if it is on this site; else empty."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return ""
 
 
 class SignUpView(CreateView):
+    """Create an account and sign in; back to where the visitor came from (``next``), if anywhere."""
+
     form_class = SignUpForm
     template_name = "accounts/signup.html"
     success_url = reverse_lazy("events:list")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        try:
+            self.object = services.register_account(
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                role=form.cleaned_data["role"],
+            )
+        except DomainError as refusal:  # someone took the name or email a moment ago
+            form.add_error(refusal.field, refusal.message)
+            return self.form_invalid(form)
         login(self.request, self.object, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to eventhub, {self.object.username}!")
-        return response
+        return redirect(safe_next(self.request) or self.success_url)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=safe_next(self.request), **kwargs)
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.refusal is not None and form.refusal.code == ErrorCode.SERVICE_UNAVAILABLE:
+            # Sign-in fails closed while its lockout cannot be counted: say so, and when to retry.
+            response.status_code = 503
+            response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST signs out; a GET (the address typed in) shows a page with the Log out button."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/logout.html"
 
 
 class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
@@ -39,11 +80,15 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+    form_class = LockedPasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:profile")
     success_message = "Your password is changed. Apps signed in with the old one must sign in again."
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_valid(self, form):
         response = super().form_valid(form)
-        revoke_refresh_tokens(user=form.user)
+        services.revoke_refresh_tokens(user=form.user)
         return response

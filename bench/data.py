@@ -116,7 +116,7 @@ def queries_per_request(path: str) -> tuple[int, int]:
 
 def open_seats(event: Event, seats: int, *, by: User) -> None:
     """Add seats to a sold-out event through the app's own service, as its organizer would."""
-    from bookings.services import change_capacity
+    from events.services import change_capacity
 
     event.refresh_from_db()
     change_capacity(event=event, capacity=event.booked_seats + seats, by=by)

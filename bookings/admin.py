@@ -1,73 +1,31 @@
-"""Bookings in the admin: read-only records that change only through the booking service's actions.
+"""Bookings in the admin: read-only records that change only through the booking service's actions."""
 
-Also the pieces the event admin shares: organizer scoping, times on the
-event's own clock, and reporting a service call over a selection.
-"""
-
-from zoneinfo import ZoneInfo
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import ngettext
 
 from bookings import services
 from bookings.admin_csv import bookings_csv_response
 from bookings.models import Booking
-from eventhub.errors import DomainError
+from eventhub.admin_tools import (
+    ConsoleAdminMixin,
+    OrganizerScopedMixin,
+    confirm_then,
+    event_time,
+    report_each,
+)
+from events.models import Event
 
 LATEST_BOOKINGS_SHOWN = 50
 
 
-def event_time(moment, event) -> str:
-    """A moment as the event's own clock shows it: "Sat 5 Dec 2026, 19:00"."""
-    local = timezone.localtime(moment, ZoneInfo(event.timezone))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
-
-
-def scope_to_organizer(queryset, user, lookup: str = "organizer"):
-    """Site staff see everything; an organizer sees only what belongs to their own events."""
-    return queryset if user.is_site_staff else queryset.filter(**{lookup: user})
-
-
-class OrganizerScopedMixin:
-    """Scope every list, page, filter and autocomplete of a model admin or inline to the organizer.
-
-    An object outside the scope does not exist for them: its change, delete and
-    history pages answer 404, exactly as for an object that was never there.
-    """
-
-    organizer_lookup = "organizer"
-
-    def get_queryset(self, request):
-        return scope_to_organizer(super().get_queryset(request), request.user, self.organizer_lookup)
-
-    def get_object(self, request, object_id, from_field=None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            # Django's admin would redirect to its index instead; a 404 says plainly "not yours".
-            raise Http404(f"No {self.opts.verbose_name} with id {object_id} here.")
-        return obj
-
-
-def report_each(modeladmin, request, objects, service, *, done: tuple[str, str]) -> None:
-    """Call ``service`` on each object; report how many succeeded and each refusal in plain words.
-
-    ``done`` is the (singular, plural) success message, with ``%(count)d``.
-    """
-    count = 0
-    for obj in objects:
-        try:
-            service(obj)
-        except DomainError as refusal:
-            modeladmin.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
-        else:
-            count += 1
-    if count:
-        modeladmin.message_user(request, ngettext(*done, count) % {"count": count}, messages.SUCCESS)
+def status_label(booking: Booking) -> str:
+    """The booking's status, saying plainly when its event was called off under it."""
+    label = booking.get_status_display()
+    if booking.is_active and booking.event.status == Event.Status.CANCELLED:
+        return f"{label} — event cancelled"
+    return label
 
 
 def _event_time_column(field: str, description: str):
@@ -88,7 +46,13 @@ class BookingColumns:
 
     @admin.display(description="email", ordering="user__email")
     def email(self, booking):
-        return booking.user.email
+        # May break before the "@", so a narrow list wraps the address rather than clipping columns.
+        name, at, domain = booking.user.email.rpartition("@")
+        return format_html("{}<wbr>{}{}", name, at, domain) if at else booking.user.email
+
+    @admin.display(description="status", ordering="status")
+    def status_shown(self, booking):
+        return status_label(booking)
 
     booked_at = _event_time_column("created_at", "booked at")
     checked_in = _event_time_column("checked_in_at", "checked in at")
@@ -110,7 +74,7 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
     organizer_lookup = "event__organizer"
     formset = LatestBookingsFormSet
     verbose_name_plural = f"latest bookings (up to {LATEST_BOOKINGS_SHOWN})"
-    fields = ("attendee", "email", "status", "booked_at", "checked_in")
+    fields = ("attendee", "email", "status_shown", "booked_at", "checked_in")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -129,9 +93,9 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(OrganizerScopedMixin, BookingColumns, admin.ModelAdmin):
+class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admin.ModelAdmin):
     organizer_lookup = "event__organizer"
-    list_display = ("attendee", "email", "event_link", "status", "booked_at", "checked_in")
+    list_display = ("attendee", "email", "event_link", "status_shown", "booked_at", "checked_in")
     list_filter = ("status", ("event", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__email", "event__title")
     list_select_related = ("user", "event")
@@ -139,7 +103,7 @@ class BookingAdmin(OrganizerScopedMixin, BookingColumns, admin.ModelAdmin):
         "attendee",
         "email",
         "event",
-        "status",
+        "status_shown",
         "booked_at",
         "waitlisted",
         "cancelled",
@@ -166,12 +130,28 @@ class BookingAdmin(OrganizerScopedMixin, BookingColumns, admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected bookings (the waitlist moves up)", permissions=["change"])
     def cancel_selected(self, request, queryset):
-        report_each(
+        bookings = queryset.select_related("user", "event")
+        return confirm_then(
             self,
             request,
-            queryset.select_related("user", "event"),
-            lambda booking: services.cancel_booking(booking=booking, by=request.user),
-            done=("Cancelled %(count)d booking.", "Cancelled %(count)d bookings."),
+            bookings,
+            action="cancel_selected",
+            question="Cancel these bookings?",
+            consequence=(
+                "Each freed seat goes to the next person on the waitlist, who is told by email. "
+                "The cancelled bookings stay on record."
+            ),
+            describe=lambda booking: (
+                f"{booking.user.username} ({booking.user.email}) at {booking.event.title}, "
+                f"{event_time(booking.event.starts_at, booking.event)}: {status_label(booking)}"
+            ),
+            act=lambda: report_each(
+                self,
+                request,
+                bookings,
+                lambda booking: services.cancel_booking(booking=booking, by=request.user),
+                done=("Cancelled %(count)d booking.", "Cancelled %(count)d bookings."),
+            ),
         )
 
     @admin.action(description="Check in the selected attendees", permissions=["change"])

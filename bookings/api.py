@@ -49,9 +49,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         user = self.request.user
         if not user.is_authenticated:
             return Booking.objects.none()
+        bookings = Booking.objects.select_related("event")  # every item shows its event's status
         if user.is_site_staff:
-            return Booking.objects.all()
-        return Booking.objects.filter(Q(user=user) | Q(event__organizer=user))
+            return bookings
+        if user.is_organizer:  # an organizer sees their events' bookings while they hold the role
+            return bookings.filter(Q(user=user) | Q(event__organizer=user))
+        return bookings.filter(user=user)
 
     @extend_schema(
         request=BookingCreateSerializer,

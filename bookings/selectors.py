@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_refusal
+from eventhub.errors import DomainError
 from events.models import Event
 
 
@@ -11,7 +13,7 @@ from events.models import Event
 class BookingAction:
     """The one button an event page offers a viewer, and why."""
 
-    kind: str  # book, waitlist, cancel, sign_in, manage, closed
+    kind: str  # book, waitlist, cancel, sign_in, manage, closed (with the reason)
     reason: str = ""
 
 
@@ -31,18 +33,37 @@ def waitlist_position(booking: Booking) -> int:
 
 
 def booking_action(*, user, event: Event, booking: Booking | None) -> BookingAction:
-    if not user.is_authenticated:
-        return BookingAction("sign_in")
+    """The one place that picks the booking button, on an event page and in My bookings."""
     if booking is not None and booking.is_active:
-        if booking.is_cancellable:
-            return BookingAction("cancel")
-        return BookingAction("closed", "The event has started.")
+        return _holder_action(event, booking)
     if event.is_managed_by(user) and not user.is_attendee:
         return BookingAction("manage")
+    if not user.is_authenticated:
+        closed = _closed_to_everyone(event)
+        return BookingAction("closed", closed.message) if closed else BookingAction("sign_in")
     refusal = booking_refusal(user=user, event=event)
     if refusal is not None:
         return BookingAction("closed", refusal.message)
     return BookingAction("waitlist" if event.is_full else "book")
+
+
+def _holder_action(event: Event, booking: Booking) -> BookingAction:
+    """Someone with a seat or a waitlist place: they may cancel until it starts, unless it is called off."""
+    if event.status == Event.Status.CANCELLED:
+        return BookingAction("closed", _closed_to_everyone(event).message)
+    if booking.is_cancellable:
+        return BookingAction("cancel")
+    return BookingAction("closed", "The event has started.")
+
+
+def _closed_to_everyone(event: Event) -> DomainError | None:
+    """Why no one can book ``event`` (cancelled, started), or None: the service's answer to any attendee."""
+    return booking_refusal(user=User(role=User.Role.ATTENDEE), event=event)
+
+
+def has_waitlist(event: Event) -> bool:
+    """Whether someone waits for a seat, so a cancelled seat would go to them."""
+    return Booking.objects.waitlisted().filter(event=event).exists()
 
 
 def active_event_ids(*, user, events) -> dict[int, str]:

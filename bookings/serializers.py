@@ -5,12 +5,21 @@ from rest_framework import serializers
 from accounts.models import User
 from bookings.models import Booking
 from events.filters import MAX_ID
+from events.models import Event
 
 
 class BookingSerializer(serializers.ModelSerializer):
+    event_status = serializers.ChoiceField(
+        source="event.status",
+        choices=Event.Status.choices,
+        read_only=True,
+        help_text="The event's own status. cancelled: the event will not take place, whatever the "
+        "booking's status says (a cancelled event keeps its bookings on record as they were).",
+    )
+
     class Meta:
         model = Booking
-        fields = ["id", "event", "status", "created_at"]
+        fields = ["id", "event", "status", "event_status", "created_at"]
         read_only_fields = fields
 
 

@@ -18,33 +18,23 @@ emails) run on commit, so a rolled-back booking leaves no trace.
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.models import Booking
-from eventhub.errors import DomainError
-from events.models import MAX_CAPACITY, Event
+from eventhub.errors import DomainError, ErrorCode
+from events.locks import event_not_found, lock_event, lock_events
+from events.models import Event
+from events.services import ensure_manages
 
 logger = logging.getLogger("eventhub.bookings")
 
-NOT_ALLOWED = "not_allowed"
 
-
-def _event_not_found() -> DomainError:
-    return DomainError("not_found", "This event does not exist.")
-
-
-def _lock_event(event_id: int) -> Event:
-    try:
-        return Event.objects.select_for_update().get(pk=event_id)
-    except Event.DoesNotExist:
-        raise _event_not_found() from None
-
-
-def _lock_booking(booking_id: int, event_id: int) -> Booking:
-    """Re-read a booking after its event is locked: the lock guards every booking of the event."""
+def _booking_of_locked_event(booking_id: int, event_id: int) -> Booking:
+    """Re-read a booking after its event is locked: the event's lock guards every booking of it."""
     return Booking.objects.select_related("user").get(pk=booking_id, event_id=event_id)
 
 
@@ -68,16 +58,16 @@ def _log(action: str, booking: Booking, **extra) -> None:
 
 def booking_refusal(*, user, event: Event) -> DomainError | None:
     """Why ``user`` cannot book ``event`` right now, or None. Pages use it to pick their button."""
-    if not user.is_authenticated or not user.is_attendee:
-        return DomainError("not_attendee", "Only attendees can book seats.")
     if event.status == Event.Status.DRAFT and not event.is_managed_by(user):
-        return _event_not_found()  # someone else's draft is invisible, not merely closed
+        return event_not_found()  # someone else's draft does not exist, for anyone, whatever their role
+    if not user.is_authenticated or not user.is_attendee:
+        return DomainError(ErrorCode.NOT_ATTENDEE, "Only attendees can book seats.")
     if event.status == Event.Status.CANCELLED:
-        return DomainError("not_bookable", "This event has been cancelled.")
+        return DomainError(ErrorCode.NOT_BOOKABLE, "This event has been cancelled.")
     if event.status != Event.Status.PUBLISHED:
-        return DomainError("not_bookable", "This event is not open for booking yet.")
+        return DomainError(ErrorCode.NOT_BOOKABLE, "This event is not open for booking yet.")
     if event.has_started:
-        return DomainError("not_bookable", "This event has already started; booking is closed.")
+        return DomainError(ErrorCode.NOT_BOOKABLE, "This event has already started; booking is closed.")
     return None
 
 
@@ -91,10 +81,7 @@ def _lock_event_noting_booking(event_id: int, user) -> Event:
     Saves a round trip on the most common answer of a flash sale: "full".
     """
     held = Booking.objects.filter(event=OuterRef("pk"), user=user).values("status")[:1]
-    try:
-        return Event.objects.select_for_update().annotate(held_status=Subquery(held)).get(pk=event_id)
-    except Event.DoesNotExist:
-        raise _event_not_found() from None
+    return lock_event(event_id, held_status=Subquery(held))
 
 
 def book(*, user, event: Event, waitlist: bool = False) -> Booking:
@@ -105,8 +92,27 @@ def book(*, user, event: Event, waitlist: bool = False) -> Booking:
     re-activated). Only ``event.pk`` is used: the row is read under its lock,
     so a caller holding just an id passes ``Event(pk=id)`` and skips a read.
     """
+    try:
+        return _book(user=user, event_id=event.pk, waitlist=waitlist)
+    except IntegrityError:
+        refusal = _gone(user=user, event_id=event.pk)
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+def _gone(*, user, event_id: int) -> DomainError | None:
+    """Why a booking's commit broke a foreign key: its account or its event was deleted meanwhile."""
+    if not get_user_model().objects.filter(pk=user.pk).exists():
+        return DomainError(ErrorCode.NOT_AUTHENTICATED, "Your account no longer exists.")
+    if not Event.objects.filter(pk=event_id).exists():
+        return event_not_found()
+    return None
+
+
+def _book(*, user, event_id: int, waitlist: bool) -> Booking:
     with transaction.atomic():
-        event = _lock_event_noting_booking(event.pk, user if user.is_authenticated else None)
+        event = _lock_event_noting_booking(event_id, user if user.is_authenticated else None)
         _refuse_unless_bookable(user=user, event=event, waitlist=waitlist)
         booking = Booking.objects.filter(event=event, user=user).first() or Booking(event=event, user=user)
         if booking.is_active:  # a double click that got the lock first
@@ -133,13 +139,13 @@ def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
     if event.held_status in Booking.ACTIVE_STATUSES:
         raise _already_booked(event.held_status)
     if event.is_full and not waitlist:
-        raise DomainError("event_full", "This event is full. You can join the waitlist.")
+        raise DomainError(ErrorCode.EVENT_FULL, "This event is full. You can join the waitlist.")
 
 
 def _already_booked(status: str) -> DomainError:
     if status == Booking.Status.WAITLISTED:
-        return DomainError("already_booked", "You are already on the waitlist for this event.")
-    return DomainError("already_booked", "You already have a seat at this event.")
+        return DomainError(ErrorCode.ALREADY_BOOKED, "You are already on the waitlist for this event.")
+    return DomainError(ErrorCode.ALREADY_BOOKED, "You already have a seat at this event.")
 
 
 def cancel_booking(*, booking: Booking, by) -> Booking:
@@ -149,15 +155,15 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
     organizer and site staff may cancel at any time.
     """
     with transaction.atomic():
-        event = _lock_event(booking.event_id)
-        booking = _lock_booking(booking.pk, event.pk)
+        event = lock_event(booking.event_id)
+        booking = _booking_of_locked_event(booking.pk, event.pk)
         is_owner = by.is_authenticated and by.pk == booking.user_id
         if not (is_owner or event.is_managed_by(by)):
-            raise DomainError(NOT_ALLOWED, "You cannot cancel someone else's booking.")
+            raise DomainError(ErrorCode.NOT_ALLOWED, "You cannot cancel someone else's booking.")
         if not booking.is_active:
-            raise DomainError("already_cancelled", "This booking is already cancelled.")
+            raise DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is already cancelled.")
         if event.has_started and not event.is_managed_by(by):
-            raise DomainError("not_cancellable", "This event has started; it is too late to cancel.")
+            raise DomainError(ErrorCode.NOT_CANCELLABLE, "This event has started; it is too late to cancel.")
         _cancel_locked(event=event, booking=booking, by=by)
         return booking
 
@@ -215,59 +221,14 @@ def _notify_promoted(booking: Booking) -> None:
     )
 
 
-def _ensure_manages(*, event: Event, by) -> None:
-    if not event.is_managed_by(by):
-        raise DomainError(NOT_ALLOWED, "Only the event's organizer or staff can do that.")
-
-
-def change_capacity(*, event: Event, capacity: int, by) -> Event:
-    """Set an event's capacity: never below booked seats; a raise confirms the waitlist in order."""
-    with transaction.atomic():
-        event = _lock_event(event.pk)
-        _ensure_manages(event=event, by=by)
-        if not 1 <= capacity <= MAX_CAPACITY:
-            raise DomainError(
-                "invalid_capacity",
-                f"Capacity must be between 1 and {MAX_CAPACITY:,}.",
-                field="capacity",
-            )
-        if capacity < event.booked_seats:
-            raise DomainError(
-                "capacity_below_booked",
-                f"Capacity cannot be lower than the {event.booked_seats} seats already booked.",
-                field="capacity",
-            )
-        Event.objects.filter(pk=event.pk).update(capacity=capacity, updated_at=timezone.now())
-        event.capacity = capacity
-        _promote_waitlist(event)
-        return event
-
-
-def cancel_event(*, event: Event, by) -> Event:
-    """Cancel an event: booking closes for good; every booking stays on record as it was."""
-    with transaction.atomic():
-        event = _lock_event(event.pk)
-        _ensure_manages(event=event, by=by)
-        if event.status == Event.Status.CANCELLED:
-            raise DomainError("already_cancelled", "This event is already cancelled.")
-        event.status = Event.Status.CANCELLED
-        event.save(update_fields=["status", "updated_at"])
-        transaction.on_commit(
-            lambda: logger.info(
-                "event.cancelled", extra={"event_data": {"event_id": event.pk, "user_id": by.pk}}
-            )
-        )
-        return event
-
-
 def check_in(*, booking: Booking, by) -> Booking:
     """Record that a confirmed attendee has arrived."""
     with transaction.atomic():
-        event = _lock_event(booking.event_id)
-        booking = _lock_booking(booking.pk, event.pk)
-        _ensure_manages(event=event, by=by)
+        event = lock_event(booking.event_id)
+        booking = _booking_of_locked_event(booking.pk, event.pk)
+        ensure_manages(event=event, by=by)
         if booking.status != Booking.Status.CONFIRMED:
-            raise DomainError("not_confirmed", "Only confirmed bookings can be checked in.")
+            raise DomainError(ErrorCode.NOT_CONFIRMED, "Only confirmed bookings can be checked in.")
         if booking.checked_in_at is None:
             booking.checked_in_at = timezone.now()
             booking.save(update_fields=["checked_in_at", "updated_at"])
@@ -277,16 +238,27 @@ def check_in(*, booking: Booking, by) -> Booking:
 def cancel_all_bookings_of(*, user, by) -> int:
     """Cancel every active booking a user holds, past events included, so their account can go.
 
-    Events are locked in id order, so two such calls never deadlock.
+    Their events are locked together in id order, so two such calls never deadlock.
     """
-    event_ids = sorted(set(Booking.objects.filter(user=user).active().values_list("event_id", flat=True)))
-    for event_id in event_ids:
-        with transaction.atomic():
-            event = _lock_event(event_id)
+    event_ids = Booking.objects.filter(user=user).active().values_list("event_id", flat=True)
+    with transaction.atomic():
+        events = lock_events(event_ids)
+        for event in events:
             booking = Booking.objects.active().filter(event=event, user=user).first()
             if booking is not None:
                 _cancel_locked(event=event, booking=booking, by=by)
-    return len(event_ids)
+    return len(events)
+
+
+def release_bookings_of(sender, *, user, by, **kwargs) -> None:
+    """accounts.signals.account_deleting: seats go back, then the account's booking records go."""
+    cancel_all_bookings_of(user=user, by=by)
+    Booking.objects.filter(user=user, status=Booking.Status.CANCELLED).delete()
+
+
+def fill_from_waitlist(sender, *, event: Event, **kwargs) -> None:
+    """events.signals.capacity_changed: new seats go to the waitlist, first come first served."""
+    _promote_waitlist(event)
 
 
 def counter_mismatches(events: QuerySet[Event] | None = None) -> list[tuple[Event, int]]:

@@ -2,13 +2,13 @@
 
 Errors that are not about a field read ``{"detail": "...", "code": "..."}``;
 validation errors are DRF's ``{field: [messages]}``. Services refuse with
-``DomainError``; the table below is the only place that turns its codes into
-HTTP statuses. Nothing under /api/ answers with HTML or a traceback.
+``DomainError``, whose code carries its HTTP status (eventhub.errors.ErrorCode,
+the one table of codes). Nothing under /api/ answers with HTML or a traceback.
 """
 
 import logging
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
@@ -23,28 +23,10 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from eventhub.errors import DomainError
-from eventhub.middleware import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_MESSAGE
+from eventhub.errors import DomainError, ErrorCode
+from eventhub.views import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_MESSAGE, client_fault
 
 logger = logging.getLogger("eventhub.api")
-
-STATUS_BY_CODE = {
-    "event_full": status.HTTP_409_CONFLICT,
-    "already_booked": status.HTTP_409_CONFLICT,
-    "already_cancelled": status.HTTP_409_CONFLICT,
-    "has_events": status.HTTP_409_CONFLICT,
-    "has_bookings": status.HTTP_409_CONFLICT,
-    "protected": status.HTTP_409_CONFLICT,
-    "not_bookable": status.HTTP_400_BAD_REQUEST,
-    "not_cancellable": status.HTTP_400_BAD_REQUEST,
-    "not_publishable": status.HTTP_400_BAD_REQUEST,
-    "invalid_status_change": status.HTTP_400_BAD_REQUEST,
-    "not_confirmed": status.HTTP_400_BAD_REQUEST,
-    "not_attendee": status.HTTP_403_FORBIDDEN,
-    "not_allowed": status.HTTP_403_FORBIDDEN,
-    "not_found": status.HTTP_404_NOT_FOUND,
-    "login_locked": status.HTTP_429_TOO_MANY_REQUESTS,
-}
 
 SERVER_ERROR = {
     "detail": "Something went wrong on our side. Please try again later.",
@@ -53,10 +35,18 @@ SERVER_ERROR = {
 
 
 class Refusal(exceptions.APIException):
-    """A refusal that is not about a field, with the status its code maps to (400 when unlisted)."""
+    """A refusal that is not about a field, with the status its code carries (eventhub.errors.ErrorCode)."""
 
-    def __init__(self, code: str, message: str):
-        self.status_code = STATUS_BY_CODE.get(code, status.HTTP_400_BAD_REQUEST)
+    def __init__(self, code: ErrorCode, message: str):
+        self.status_code = code.http_status
+        super().__init__(detail=message, code=str(code))
+
+
+class ClientFault(exceptions.APIException):
+    """A malformed request that Django refused while reading it: too large (413), too many fields (400)."""
+
+    def __init__(self, exception):
+        self.status_code, code, message = client_fault(exception)
         super().__init__(detail=message, code=code)
 
 
@@ -79,7 +69,7 @@ def exception_handler(exc, context):
         set_rollback()
         return Response(SERVER_ERROR, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     response.data = _body(exc, response.data)
-    if isinstance(exc, ServiceUnavailable):
+    if response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE:
         response["Retry-After"] = RETRY_AFTER_SECONDS
     return response
 
@@ -100,8 +90,12 @@ def _as_api_exception(exc):
         return exceptions.ValidationError(_field_errors(exc))
     if isinstance(exc, OperationalError | InterfaceError):
         return ServiceUnavailable()
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        # The client's fault, not the site's: a warning in plain words, not an error with a traceback.
+        logger.warning("malformed request refused: %s", exc)
+        return ClientFault(exc)
     if isinstance(exc, ProtectedError):
-        return Refusal("protected", "Other records depend on this one, so it cannot be deleted.")
+        return Refusal(ErrorCode.PROTECTED, "Other records depend on this one, so it cannot be deleted.")
     if isinstance(exc, Http404):
         return exceptions.NotFound(*exc.args)
     if isinstance(exc, DjangoPermissionDenied):
@@ -172,7 +166,8 @@ ERROR_DESCRIPTIONS = {
     404: "Not found, or not visible to you.",
     409: "Conflicts with the current state (for example event_full, already_booked).",
     429: "Too many requests; the Retry-After header says how many seconds to wait.",
-    503: "The database is briefly unavailable; nothing was changed. Retry after Retry-After seconds.",
+    503: "The database (or, for sign-in and sign-up, the cache) is briefly unavailable; nothing was changed. "
+    "Retry after Retry-After seconds.",
 }
 
 

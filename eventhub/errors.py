@@ -1,4 +1,51 @@
-"""The one exception type that services raise to refuse a request."""
+"""The one exception type that services raise to refuse a request, and the one table of its codes."""
+
+from enum import StrEnum
+from http import HTTPStatus
+
+
+class ErrorCode(StrEnum):
+    """Every refusal's stable code, beside the HTTP status the API answers it with.
+
+    A code that is not listed here cannot be raised: DomainError takes only these.
+    """
+
+    def __new__(cls, value: str, http_status: HTTPStatus):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.http_status = http_status
+        return member
+
+    # 400: the request cannot be done as asked
+    NOT_BOOKABLE = "not_bookable", HTTPStatus.BAD_REQUEST
+    NOT_CANCELLABLE = "not_cancellable", HTTPStatus.BAD_REQUEST
+    NOT_PUBLISHABLE = "not_publishable", HTTPStatus.BAD_REQUEST
+    NOT_CONFIRMED = "not_confirmed", HTTPStatus.BAD_REQUEST
+    INVALID_STATUS = "invalid_status", HTTPStatus.BAD_REQUEST
+    INVALID_STATUS_CHANGE = "invalid_status_change", HTTPStatus.BAD_REQUEST
+    INVALID_CAPACITY = "invalid_capacity", HTTPStatus.BAD_REQUEST
+    CAPACITY_BELOW_BOOKED = "capacity_below_booked", HTTPStatus.BAD_REQUEST
+    USERNAME_TAKEN = "username_taken", HTTPStatus.BAD_REQUEST
+    EMAIL_TAKEN = "email_taken", HTTPStatus.BAD_REQUEST
+    # 401: who is asking is unknown or gone
+    NOT_AUTHENTICATED = "not_authenticated", HTTPStatus.UNAUTHORIZED
+    TOKEN_NOT_VALID = "token_not_valid", HTTPStatus.UNAUTHORIZED
+    NO_ACTIVE_ACCOUNT = "no_active_account", HTTPStatus.UNAUTHORIZED
+    # 403: known, but not allowed
+    NOT_ATTENDEE = "not_attendee", HTTPStatus.FORBIDDEN
+    NOT_ALLOWED = "not_allowed", HTTPStatus.FORBIDDEN
+    # 404: does not exist, or not for you to see
+    NOT_FOUND = "not_found", HTTPStatus.NOT_FOUND
+    # 409: conflicts with the current state
+    EVENT_FULL = "event_full", HTTPStatus.CONFLICT
+    ALREADY_BOOKED = "already_booked", HTTPStatus.CONFLICT
+    ALREADY_CANCELLED = "already_cancelled", HTTPStatus.CONFLICT
+    HAS_EVENTS = "has_events", HTTPStatus.CONFLICT
+    HAS_BOOKINGS = "has_bookings", HTTPStatus.CONFLICT
+    PROTECTED = "protected", HTTPStatus.CONFLICT
+    # 429 and 503: try again later
+    LOGIN_LOCKED = "login_locked", HTTPStatus.TOO_MANY_REQUESTS
+    SERVICE_UNAVAILABLE = "service_unavailable", HTTPStatus.SERVICE_UNAVAILABLE
 
 
 class DomainError(Exception):
@@ -8,7 +55,9 @@ class DomainError(Exception):
     forms and serializers can show the message beside that field.
     """
 
-    def __init__(self, code: str, message: str, *, field: str | None = None):
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None):
+        if not isinstance(code, ErrorCode):
+            raise TypeError(f"DomainError needs an ErrorCode, not {code!r}: add it to eventhub.errors.")
         super().__init__(message)
         self.code = code
         self.message = message

@@ -4,19 +4,40 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from eventhub.request_context import request_id_var
+from eventhub.request_context import client_address_var, request_id_var
 
 
-class RequestIdFilter(logging.Filter):
-    """Stamp every record with the id of the request being served ("-" outside a request)."""
+class RequestContextFilter(logging.Filter):
+    """Stamp every record with the request's id and the client's address ("-" outside a request)."""
 
     def filter(self, record):
         record.request_id = request_id_var.get()
+        record.client_address = client_address_var.get()
         return True
 
 
+class ClientFaultFilter(logging.Filter):
+    """Log a refused malformed request (a bad Host, an oversized body) as a WARNING without a traceback.
+
+    Django logs these on django.security.<name> as errors with a traceback, but a client
+    sending junk is no fault of the site's; they are answered with a 400 or 413.
+    """
+
+    def filter(self, record):
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info = record.exc_text = None
+        return True
+
+
+def _context(record) -> dict:
+    return {
+        "request_id": getattr(record, "request_id", "-"),
+        "client_address": getattr(record, "client_address", "-"),
+    }
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request id and the record's fields."""
+    """One JSON object per line: time, level, logger, message, request id, client and the record's fields."""
 
     def format(self, record):
         line = {
@@ -24,7 +45,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", "-"),
+            **_context(record),
             **getattr(record, "event_data", {}),
         }
         if record.exc_info:
@@ -37,6 +58,6 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record):
         text = super().format(record)
-        fields = getattr(record, "event_data", {})
+        fields = {**_context(record), **getattr(record, "event_data", {})}
         pairs = " ".join(f"{key}={value}" for key, value in fields.items())
-        return f"{text} request_id={getattr(record, 'request_id', '-')} {pairs}".rstrip()
+        return f"{text} {pairs}".rstrip()

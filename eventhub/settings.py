@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "bookings",
+    "eventhub.apps.EventhubConfig",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Junk is refused inside the security headers, before anything below reads the query or the body.
+    "eventhub.middleware.MalformedRequestMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,9 +121,20 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Proxies in front of the site whose X-Forwarded-For is believed (0: the socket address is the
+# client). Throttles, sign-in lockouts and logs all count the address this yields.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # Cache: local memory by default; redis://host:port/db shares it between
 # app processes (throttles, log-in lockouts).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A cache server that hangs must not hang every request with it: give up after a second (a
+    # query string in CACHE_URL such as ?socket_timeout=2 overrides). What a broken cache means
+    # is then decided where it is read (eventhub/throttling.py, the sign-in lockout).
+    cache_options = CACHES["default"].setdefault("OPTIONS", {})
+    cache_options.setdefault("socket_connect_timeout", 1)
+    cache_options.setdefault("socket_timeout", 1)
 
 # Email: printed to the console unless EMAIL_URL names a server.
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
@@ -175,7 +189,8 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_M
 
 # Security -------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from trusted proxies, like X-Forwarded-For.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=SECURE_SSL_REDIRECT)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -213,10 +228,20 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "eventhub.api_errors.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+    # Bounded: a hostile body is a 400 or 413, never a crash.
+    "DEFAULT_PARSER_CLASSES": [
+        "eventhub.parsers.JSONParser",
+        "eventhub.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
+    # Counted per eventhub.net.client_address; they fail open when the cache is down. The strict
+    # "auth" scope uses eventhub.throttling.AuthRateThrottle, which fails closed.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "eventhub.throttling.AnonRateThrottle",
+        "eventhub.throttling.UserRateThrottle",
+    ],
+    # For any throttle that still uses DRF's own get_ident: the same trusted proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
@@ -255,7 +280,10 @@ LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "eventhub.logging.RequestIdFilter"}},
+    "filters": {
+        "request_context": {"()": "eventhub.logging.RequestContextFilter"},
+        "client_fault": {"()": "eventhub.logging.ClientFaultFilter"},
+    },
     "formatters": {
         "json": {"()": "eventhub.logging.JsonFormatter"},
         "text": {
@@ -264,7 +292,11 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context"],
+        },
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
@@ -272,5 +304,19 @@ LOGGING = {
         # A 4xx is a normal outcome (a full event, an expired token), not a warning: a flash
         # sale would otherwise log a line per refused attendee. 5xx are still logged.
         "django.request": {"level": "ERROR"},
+        # Django logs its refusal of a malformed request (answered 400 or 413) as an error with a
+        # traceback; a client sending junk is a warning, in plain words.
+        **{
+            f"django.security.{name}": {"filters": ["client_fault"]}
+            for name in (
+                "DisallowedHost",
+                "RequestDataTooBig",
+                "TooManyFieldsSent",
+                "TooManyFilesSent",
+                "SuspiciousMultipartForm",
+                "DisallowedModelAdminLookup",
+                "DisallowedModelAdminToField",
+            )
+        },
     },
 }

@@ -1,26 +1,35 @@
-"""The organizers' console: their events, saved and moved through the services.
+"""The organizers' console: their events, checked by the services' rules and saved through the services.
 
 An organizer sees and runs only their own events; site staff see them all.
 """
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.admin import TimezoneSelectMixin
-from bookings import services as booking_services
-from bookings.admin import BookingInline, OrganizerScopedMixin, event_time, report_each
+from bookings.admin import BookingInline
 from bookings.admin_csv import bookings_csv_response
 from bookings.models import Booking
+from eventhub.admin_tools import (
+    ConsoleAdminMixin,
+    OrganizerScopedMixin,
+    confirm_then,
+    event_time,
+    report_each,
+)
 from eventhub.errors import DomainError
 from events import services
-from events.models import Event
+from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, Event
 
 admin.site.site_header = "eventhub admin"
 admin.site.site_title = "eventhub"
@@ -48,17 +57,60 @@ def fill_bar(event: Event) -> str:
     )
 
 
-class EventAdminForm(forms.ModelForm):
-    """Saves through events.services while it validates.
+def instant_in_zone(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The one instant a wall-clock time names in ``zone``.
 
-    The services are the judges of their own rules, some of which are decided
-    under the event's row lock (capacity against booked seats), so asking them
-    is the only way to turn every refusal into an error beside its field. The
-    admin runs the whole page in one transaction, so nothing half-done stays.
-    Times are typed and shown in the event's own zone.
+    Where the clocks go back, an hour's times happen twice; where they go
+    forward, an hour's times never happen. Either is refused, saying why,
+    rather than silently picking an instant the organizer may not have meant.
+    """
+    earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() == later.utcoffset():
+        return earlier
+    when = f"{wall:%a} {wall.day} {wall:%b %Y, %H:%M}"
+    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        raise ValidationError(
+            f"{when} happens twice in {zone.key}, as the clocks go back: it could mean "
+            f"{_instant(earlier)} or {_instant(later)}. Choose a time the clocks show only once."
+        )
+    raise ValidationError(
+        f"{when} does not exist in {zone.key}: the clocks skip it as they go forward. Choose another time."
+    )
+
+
+def _instant(moment: datetime) -> str:
+    return f"{moment:%H:%M %Z} ({moment.astimezone(UTC):%H:%M} UTC)"
+
+
+class RefusedOnSave(Exception):
+    """A service refused at save time what the form's check allowed (someone else changed the event)."""
+
+    def __init__(self, refusal: DomainError | ValidationError):
+        super().__init__(str(refusal))
+        self.refusal = refusal
+
+
+class EventAdminForm(forms.ModelForm):
+    """Only validates: whatever the services would refuse shows beside its field, all at once.
+
+    The services judge their own rules; the form asks them through
+    events.services' ``*_refusals`` checks, which write nothing, and
+    EventAdmin.save_model writes through the services once the whole page is
+    valid. Times are typed and shown in the event's own zone.
     """
 
     user = None  # the signed-in user, set by EventAdmin.get_form
+    refused_on_save = None  # what the services refused when this page last tried to save
+
+    capacity = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_CAPACITY,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"), CAPACITY_RANGE_MESSAGE
+        ),
+        help_text=Event._meta.get_field("capacity").help_text,
+        widget=widgets.AdminIntegerFieldWidget,
+    )
 
     class Meta:
         model = Event
@@ -77,7 +129,7 @@ class EventAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is None:
             self.fields["status"].choices = [
-                choice for choice in Event.Status.choices if choice[0] != Event.Status.CANCELLED
+                choice for choice in Event.Status.choices if choice[0] in services.NEW_EVENT_STATUSES
             ]
         else:
             zone = ZoneInfo(self.instance.timezone)
@@ -86,32 +138,50 @@ class EventAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("timezone"):
-            zone = ZoneInfo(cleaned["timezone"])
-            for name in TIME_FIELDS:
-                if cleaned.get(name):
-                    cleaned[name] = timezone.make_aware(timezone.make_naive(cleaned[name]), zone)
+        self._read_times_in_event_zone(cleaned)
+        # After a refusal at save time the check had passed: the refusal is the news.
+        refusals = [self.refused_on_save] if self.refused_on_save else self._service_refusals()
+        for refusal in refusals:
+            self._add_refusal(refusal)
         return cleaned
 
-    def _post_clean(self):
-        if self.errors:
+    def service_fields(self) -> dict:
+        """The cleaned fields as the services take them (the organizer is whom the event is for)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "organizer"}
+
+    def new_event_organizer(self):
+        return self.cleaned_data.get("organizer") or self.user
+
+    def _read_times_in_event_zone(self, cleaned: dict) -> None:
+        """Times are typed in the event's zone; a time left as it was keeps its stored instant."""
+        if not cleaned.get("timezone"):
             return
-        try:
-            self.instance = self._save_through_service()
-        except DomainError as refusal:
-            self._add_service_errors(ValidationError({refusal.field or NON_FIELD_ERRORS: refusal.message}))
-        except ValidationError as error:
-            self._add_service_errors(error)
+        zone = ZoneInfo(cleaned["timezone"])
+        for name in TIME_FIELDS:
+            if cleaned.get(name) is None:
+                continue
+            if self._unchanged(name):
+                cleaned[name] = getattr(self.instance, name)
+                continue
+            try:
+                cleaned[name] = instant_in_zone(timezone.make_naive(cleaned[name]), zone)
+            except ValidationError as error:
+                self.add_error(name, error)
 
-    def _save_through_service(self) -> Event:
-        fields = {name: value for name, value in self.cleaned_data.items() if name != "organizer"}
+    def _unchanged(self, name: str) -> bool:
+        # The shown wall time may name two instants (the hour the clocks go back): keep the stored one.
+        return self.instance.pk is not None and not {name, "timezone"} & set(self.changed_data)
+
+    def _service_refusals(self) -> list:
         if self.instance.pk is None:
-            organizer = self.cleaned_data.get("organizer", self.user)
-            return services.create_event(organizer=organizer, **fields)
-        return services.update_event(event=self.instance, by=self.user, **fields)
+            return services.new_event_refusals(organizer=self.new_event_organizer(), **self.service_fields())
+        return services.event_change_refusals(event=self.instance, by=self.user, **self.service_fields())
 
-    def _add_service_errors(self, error: ValidationError) -> None:
-        by_field = error.error_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.error_list}
+    def _add_refusal(self, refusal: DomainError | ValidationError) -> None:
+        if isinstance(refusal, DomainError):
+            self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
+            return
+        by_field = refusal.error_dict if hasattr(refusal, "error_dict") else {NON_FIELD_ERRORS: refusal}
         for name, errors in by_field.items():
             self.add_error(name if name in self.fields else None, errors)
 
@@ -133,7 +203,7 @@ class WhenFilter(admin.SimpleListFilter):
 
 
 @admin.register(Event)
-class EventAdmin(OrganizerScopedMixin, TimezoneSelectMixin, admin.ModelAdmin):
+class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, admin.ModelAdmin):
     form = EventAdminForm
     list_display = ("title", "start", "status", "fill", "waitlist")
     list_filter = ("status", WhenFilter)
@@ -172,13 +242,50 @@ class EventAdmin(OrganizerScopedMixin, TimezoneSelectMixin, admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
+        form.refused_on_save = getattr(request, "event_refused_on_save", None)
         return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RefusedOnSave as refused:
+            # The page's transaction has been rolled back: nothing was written. Show the
+            # same page again, with the refusal beside its field.
+            request.event_refused_on_save = refused.refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_changeform_initial_data(self, request):
         return {"timezone": request.user.timezone, **super().get_changeform_initial_data(request)}
 
     def save_model(self, request, obj, form, change):
-        """Nothing left to do: the form saved through the services while validating."""
+        """Write through the services, which decide once more under the event's lock."""
+        try:
+            if change:
+                saved = services.update_event(event=obj, by=request.user, **form.service_fields())
+            else:
+                saved = services.create_event(organizer=form.new_event_organizer(), **form.service_fields())
+        except (DomainError, ValidationError) as refusal:
+            raise RefusedOnSave(refusal) from refusal
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except DomainError as refusal:  # a booking arrived after the page checked: keep the event
+            self.message_user(request, refusal.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:events_event_change", args=[object_id]))
+
+    def delete_model(self, request, obj):
+        """Delete through the booking service, which decides under the event's lock."""
+        services.delete_event(event=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for event in queryset:
+            try:
+                services.delete_event(event=event, by=request.user)
+            except DomainError as refusal:
+                self.message_user(request, f"{event}: {refusal.message}", messages.WARNING)
 
     @admin.display(description="starts", ordering="starts_at")
     def start(self, event):
@@ -211,12 +318,24 @@ class EventAdmin(OrganizerScopedMixin, TimezoneSelectMixin, admin.ModelAdmin):
 
     @admin.action(description="Cancel the selected events (bookings stay on record)", permissions=["change"])
     def cancel_selected(self, request, queryset):
-        report_each(
+        return confirm_then(
             self,
             request,
             queryset,
-            lambda event: booking_services.cancel_event(event=event, by=request.user),
-            done=("Cancelled %(count)d event.", "Cancelled %(count)d events."),
+            action="cancel_selected",
+            question="Cancel these events?",
+            consequence="Booking closes for good; every booking stays on record.",
+            describe=lambda event: (
+                f"{event.title}, {local_start(event)}: {event.booked_seats} booked, "
+                f"{event.waitlist_size} on the waitlist"
+            ),
+            act=lambda: report_each(
+                self,
+                request,
+                queryset,
+                lambda event: services.cancel_event(event=event, by=request.user),
+                done=("Cancelled %(count)d event.", "Cancelled %(count)d events."),
+            ),
         )
 
     @admin.action(description="Export the attendees of the selected events as CSV", permissions=["view"])

@@ -1,13 +1,12 @@
 """The events API: everyone browses; organizers create; an event's organizer and staff run it."""
 
-from django.db.models import ProtectedError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
 from eventhub.api_errors import error_responses
-from eventhub.errors import DomainError
 from eventhub.permissions import IsOrganizer, ManagesEvent
+from events import services
 from events.filters import EventFilter
 from events.models import Event
 from events.selectors import UpcomingThenPast
@@ -65,10 +64,4 @@ class EventViewSet(viewsets.ModelViewSet):
         serializer.save(by=self.request.user)
 
     def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError:
-            raise DomainError(
-                "has_bookings",
-                "This event has bookings, so it cannot be deleted. Cancel it instead (status=cancelled).",
-            ) from None
+        services.delete_event(event=instance, by=self.request.user)

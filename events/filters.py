@@ -1,42 +1,54 @@
 """The event filters: one FilterSet behind the public list page and GET /api/events/."""
 
 import re
-from datetime import UTC
+from datetime import UTC, date, datetime
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q
+from django.db.models import F
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
-from events.models import Event
+from events.models import Event, search_words
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+# Search reads this many characters at most: the page's box takes no more, and a longer
+# query from elsewhere is cut rather than refused.
+SEARCH_MAX_LENGTH = 200
 
-class UtcIsoDateTimeField(IsoDateTimeField):
-    """ISO 8601 read as a UTC instant: PostgreSQL refuses offsets past ±15:59, which ISO allows.
 
-    With ``end_of_day``, a date without a time means the end of that day, so
-    "to 1 June" includes events later on 1 June.
+class DayOrInstantField(IsoDateTimeField):
+    """A calendar day ("2030-06-01") or an instant (ISO 8601 with an offset).
+
+    A day stays a date, compared with the day an event starts where it happens.
+    An instant is read in UTC: PostgreSQL refuses offsets past ±15:59, which ISO allows.
     """
 
-    def __init__(self, *args, end_of_day=False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.end_of_day = end_of_day
-
     def to_python(self, value):
+        if isinstance(value, str) and DATE_ONLY.fullmatch(value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
         instant = super().to_python(value)
-        if instant and self.end_of_day and DATE_ONLY.fullmatch(str(value).strip()):
-            instant = instant.replace(hour=23, minute=59, second=59, microsecond=999999)
         try:
             return instant and instant.astimezone(UTC)
         except OverflowError:  # the instant falls outside years 1 to 9999
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
-class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    field_class = UtcIsoDateTimeField
+class DayOrInstantFilter(django_filters.IsoDateTimeFilter):
+    """Compares a day with the event's local start day (starts_on), an instant with starts_at."""
+
+    field_class = DayOrInstantField
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        field = "starts_at" if isinstance(value, datetime) else "starts_on"
+        return qs.filter(**{f"{field}__{self.lookup_expr}": value})
 
 
 # The largest id the database stores (64-bit); SQLite cannot even compare a larger number.
@@ -59,21 +71,26 @@ class EventFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        help_text="Words in the title, description or location (any case).",
+        help_text="Words that must all appear, in any order, in the title, description or location; "
+        "a word matches the start of a word (jaz finds Jazzy), whatever its case or accents. "
+        f"Only the first {SEARCH_MAX_LENGTH} characters are read.",
     )
     location = django_filters.CharFilter(field_name="location", lookup_expr="icontains", label="Location")
-    starts_after = UtcIsoDateTimeFilter(
+    starts_after = DayOrInstantFilter(
         field_name="starts_at",
         lookup_expr="gte",
         label="From",
-        help_text="Events starting at or after this date or time (ISO 8601).",
+        help_text="Events starting on or after this day or at or after this time. A date alone "
+        "(2030-06-01) is that calendar day where the event happens, in its own time zone; "
+        "a date and time with an offset (ISO 8601) is an instant.",
     )
-    starts_before = UtcIsoDateTimeFilter(
+    starts_before = DayOrInstantFilter(
         field_name="starts_at",
         lookup_expr="lte",
         label="To",
-        help_text="Events starting at or before this date or time (ISO 8601); a date alone means its end.",
-        end_of_day=True,
+        help_text="Events starting on or before this day or at or before this time. A date alone "
+        "includes the whole of that calendar day where the event happens, in its own time zone; "
+        "a date and time with an offset (ISO 8601) is an instant.",
     )
     organizer = IdFilter(field_name="organizer_id", label="Organizer id")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
@@ -96,12 +113,10 @@ class EventFilter(django_filters.FilterSet):
         fields = ["search", "location", "starts_after", "starts_before", "organizer", "has_seats", "status"]
 
     def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(description__icontains=value) | Q(location__icontains=value)
-        )
+        """Every typed word, folded like the stored search_text, must start a word somewhere in it."""
+        for word in dict.fromkeys(search_words(value[:SEARCH_MAX_LENGTH])):
+            queryset = queryset.filter(search_text__contains=f" {word}")
+        return queryset
 
     def filter_has_seats(self, queryset, name, value):
         if value:

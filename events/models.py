@@ -1,7 +1,12 @@
+import re
+import unicodedata
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -10,9 +15,79 @@ from django.utils.text import slugify
 from accounts.models import validate_timezone
 
 MAX_CAPACITY = 100_000
+CAPACITY_RANGE_MESSAGE = f"Capacity must be between 1 and {MAX_CAPACITY:,}."
+WORD = re.compile(r"\w+")
+
+
+def search_fold(text: str) -> str:
+    """The spelling search compares: lower case without accents, so "CAFÉ", "Café" and "cafe" agree.
+
+    NFKD splits accented letters into letter and mark (and compatibility letters
+    into plain ones), upper then casefold joins the letters that lowercasing alone
+    keeps apart (sharp s and "ss", dotless i and i), and the marks go. The stored
+    column and the typed words are folded here alike, so SQLite and PostgreSQL
+    compare the same strings and give the same answers.
+    """
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).upper().casefold())
+    return "".join(char for char in folded if not unicodedata.combining(char))
+
+
+def starts_on_of(event) -> date | None:
+    """The calendar day ``event`` starts on where it happens (a naive time counts as the site's zone)."""
+    starts_at = models.DateTimeField().to_python(event.starts_at)
+    if starts_at is None:
+        return None
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    return starts_at.astimezone(ZoneInfo(event.timezone)).date()
+
+
+def search_words(text: str) -> list[str]:
+    """The folded words of ``text``, punctuation left out: what search stores and what it looks for."""
+    return WORD.findall(search_fold(text))
+
+
+def search_text_of(event) -> str:
+    """What search compares for ``event``: the words of its title, description and location.
+
+    Each word is stored after a space, so " jaz" finds the words that start with "jaz"
+    (jazz, Jazzy) and a one-letter word such as "b" does not match inside "about".
+    """
+    words = search_words(f"{event.title}\n{event.description}\n{event.location}")
+    return "".join(f" {word}" for word in words)
+
+
+# Stored copies and the fields each is derived from.
+DERIVED_FIELDS = {"starts_on": {"starts_at", "timezone"}, "search_text": {"title", "description", "location"}}
+
+
+def derived_fields_of(changed) -> set[str]:
+    """The stored copies that must be rewritten when the fields ``changed`` are."""
+    return {name for name, sources in DERIVED_FIELDS.items() if sources & set(changed)}
 
 
 class EventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Bulk inserts skip save(): fill the stored copies here."""
+        objs = list(objs)
+        for event in objs:
+            event.fill_derived_fields()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **changes):
+        """An update that touches what a stored copy is derived from rewrites that copy for the same rows."""
+        derived = derived_fields_of(changes)
+        if not derived:
+            return super().update(**changes)
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            count = super().update(**changes)
+            events = list(self.model._default_manager.using(self.db).filter(pk__in=pks))
+            for event in events:
+                event.fill_derived_fields()
+            self.model._default_manager.using(self.db).bulk_update(events, sorted(derived))
+        return count
+
     def published(self):
         return self.filter(status=Event.Status.PUBLISHED)
 
@@ -65,6 +140,12 @@ class Event(models.Model):
     # Confirmed bookings. Written only by bookings.services, under the row lock.
     booked_seats = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    # Stored copies (DERIVED_FIELDS), kept in step by save(), bulk_create() and update(), so the
+    # filters run in SQL with the same answers on SQLite and PostgreSQL.
+    # starts_on: the day the event starts where it happens, what a "from" or "to" date compares.
+    starts_on = models.DateField(editable=False, blank=True)
+    # search_text: the folded words of the title, description and location, what search compares.
+    search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,6 +158,7 @@ class Event(models.Model):
             models.Index(fields=["organizer", "starts_at"], name="event_organizer_starts_idx"),
             # The API's default order reads upcoming and past events along this index.
             models.Index(fields=["starts_at", "id"], name="event_starts_id_idx"),
+            models.Index(fields=["starts_on"], name="event_starts_on_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -87,7 +169,7 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity__gte=1) & Q(capacity__lte=MAX_CAPACITY),
                 name="event_capacity_range",
-                violation_error_message=f"Capacity must be between 1 and {MAX_CAPACITY:,}.",
+                violation_error_message=CAPACITY_RANGE_MESSAGE,
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
@@ -98,6 +180,16 @@ class Event(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        """Rewrite the stored copies whenever what they are derived from is written."""
+        update_fields = kwargs.get("update_fields")
+        derived = set(DERIVED_FIELDS) if update_fields is None else derived_fields_of(update_fields)
+        if derived:
+            self.fill_derived_fields()
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *derived}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"pk": self.pk, "slug": self.slug})
@@ -127,8 +219,14 @@ class Event(models.Model):
         return self.status == self.Status.PUBLISHED and not self.has_started
 
     def is_managed_by(self, user) -> bool:
-        """Its organizer and site staff run an event."""
-        return user.is_authenticated and (user.pk == self.organizer_id or user.is_site_staff)
+        """Its organizer (while they hold the organizer role) and site staff run an event."""
+        if not user.is_authenticated:
+            return False
+        return user.is_site_staff or (user.is_organizer and user.pk == self.organizer_id)
+
+    def fill_derived_fields(self) -> None:
+        """Recompute the stored copies from the fields they are derived from."""
+        self.starts_on, self.search_text = starts_on_of(self), search_text_of(self)
 
     def clean(self):
         super().clean()

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.EventListView.as_view(), name="list"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="detail"),
     path("events/<int:pk>/<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

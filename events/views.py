@@ -1,9 +1,11 @@
 from django.shortcuts import get_object_or_404, redirect
+from django.templatetags.static import static
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from bookings import selectors
-from events.filters import EventFilter
+from events.filters import SEARCH_MAX_LENGTH, EventFilter
 from events.models import Event
 
 # The list page offers three of the filter's orderings.
@@ -28,7 +30,24 @@ class EventListView(FilterView):
         for event in events:
             event.my_status = statuses.get(event.pk)
         context["sort_choices"] = SORT_CHOICES
+        context["search_max_length"] = SEARCH_MAX_LENGTH
         return context
+
+    def paginate_queryset(self, queryset, page_size):
+        """Any page address shows a page: past the end, the last; not a number or below 1, the first."""
+        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans())
+        page = paginator.page(_page_number(self.request.GET.get(self.page_kwarg), paginator.num_pages))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+def _page_number(requested: str | None, last: int) -> int:
+    if requested == "last":
+        return last
+    try:
+        number = int(requested)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), last)
 
 
 class EventDetailView(DetailView):
@@ -54,6 +73,10 @@ class EventDetailView(DetailView):
         context["action"] = selectors.booking_action(user=user, event=event, booking=booking)
         if booking is not None and booking.status == booking.Status.WAITLISTED:
             context["waitlist_position"] = selectors.waitlist_position(booking)
-        viewer_zone = user.timezone if user.is_authenticated else None
-        context["viewer_timezone"] = viewer_zone if viewer_zone != event.timezone else None
         return context
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links: send them to the static icon."""
+    return redirect(static("img/favicon.ico"))

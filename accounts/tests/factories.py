@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
+from accounts.services import set_role
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 
@@ -25,6 +26,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.ATTENDEE
     timezone = "UTC"
     password = factory.Transformer(DEFAULT_PASSWORD, transform=hashed)
+
+    @classmethod
+    def _create(cls, model_class, *args, role=User.Role.ATTENDEE, **kwargs):
+        """Saved through the accounts service, so staff status and groups follow the role."""
+        return set_role(user=model_class(*args, **kwargs), role=role)
 
 
 class OrganizerFactory(UserFactory):

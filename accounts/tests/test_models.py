@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, validate_timezone
-from accounts.services import ORGANIZERS_GROUP
+from accounts.services import ORGANIZERS_GROUP, set_role
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -119,30 +119,25 @@ def test_new_attendee_is_neither_staff_nor_in_organizers_group(attendee):
 
 
 def test_role_change_toggles_staff_and_group_both_ways(attendee):
-    attendee.role = User.Role.ORGANIZER
-    attendee.save()
+    set_role(user=attendee, role=User.Role.ORGANIZER)
     user = reloaded(attendee)
     assert (user.is_staff, in_organizers_group(user)) == (True, True)
 
-    user.role = User.Role.ATTENDEE
-    user.save()
+    set_role(user=user, role=User.Role.ATTENDEE)
     user = reloaded(user)
     assert (user.is_staff, in_organizers_group(user)) == (False, False)
 
 
-def test_role_change_saved_with_update_fields_still_toggles_staff(attendee):
+def test_saving_the_model_alone_does_no_role_wiring(attendee):
+    """The rule lives in the service; the model only keeps its own fields."""
     attendee.role = User.Role.ORGANIZER
-    attendee.save(update_fields=["role"])
-
-    user = reloaded(attendee)
-    assert user.is_staff
-    assert in_organizers_group(user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        attendee.save()  # the database refuses an organizer who is not staff
 
 
-def test_attendee_cannot_make_itself_staff(attendee):
-    attendee.is_staff = True
-    attendee.save()
-
+def test_the_database_refuses_staff_status_that_does_not_follow_the_role(attendee):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(pk=attendee.pk).update(is_staff=True)
     assert not reloaded(attendee).is_staff
 
 
@@ -150,8 +145,7 @@ def test_attendee_cannot_make_itself_staff(attendee):
 def test_superuser_keeps_its_is_staff_whatever_the_role(is_staff):
     superuser = UserFactory(role="organizer", is_superuser=True, is_staff=is_staff)
 
-    superuser.role = User.Role.ATTENDEE
-    superuser.save()
+    set_role(user=superuser, role=User.Role.ATTENDEE)
 
     assert reloaded(superuser).is_staff is is_staff
     assert not in_organizers_group(superuser)

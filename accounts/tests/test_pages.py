@@ -43,12 +43,12 @@ def test_signup_as_organizer_opens_the_admin(client):
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"username": "TAKEN"}, "username", "A user with that username already exists"),
+        ({"username": "TAKEN"}, "username", "That username is taken"),
         ({"email": "Taken@Example.com"}, "email", "An account with this email address already exists"),
         ({"email": "not-an-email"}, "email", "Enter a valid email address"),
         ({"email": ""}, "email", "This field is required"),
-        ({"password1": "12345678", "password2": "12345678"}, "password2", "entirely numeric"),
-        ({"password1": "short", "password2": "short"}, "password2", "too short"),
+        ({"password1": "12345678", "password2": "12345678"}, "password1", "entirely numeric"),
+        ({"password1": "short", "password2": "short"}, "password1", "too short"),
         ({"password2": "something-else-entirely"}, "password2", "fields didn\u2019t match"),
         ({"role": "superhero"}, "role", "Select a valid choice"),
     ],
@@ -70,7 +70,10 @@ def test_login_and_logout(client, attendee):
     )
     assert response.status_code == 302
     assert client.get(reverse("accounts:profile")).status_code == 200
-    assert client.get(reverse("accounts:logout")).status_code == 405  # logging out is a POST
+    page = client.get(reverse("accounts:logout"))  # typed in: a page with the button, still signed in
+    assert page.status_code == 200
+    assert 'action="/accounts/logout/"' in page.text
+    assert client.get(reverse("accounts:profile")).status_code == 200
     client.post(reverse("accounts:logout"))
     assert client.get(reverse("accounts:profile")).status_code == 302
 

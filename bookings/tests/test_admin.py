@@ -13,6 +13,7 @@ from bookings.admin_csv import safe_cell
 from bookings.models import Booking
 from bookings.services import cancel_booking
 from bookings.tests.factories import fill, make_booking
+from events.services import cancel_event
 from events.tests.factories import EventFactory
 
 CHANGELIST = reverse("admin:bookings_booking_changelist")
@@ -43,10 +44,14 @@ def change_url(booking):
     return reverse("admin:bookings_booking_change", args=[booking.pk])
 
 
-def run_action(client, action, bookings):
-    return client.post(
-        CHANGELIST, {"action": action, "_selected_action": [b.pk for b in bookings]}, follow=True
-    )
+def run_action(client, action, bookings, **extra):
+    data = {"action": action, "_selected_action": [b.pk for b in bookings], **extra}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def text_of(response) -> str:
+    """The page as a reader sees its words: emails carry a line-break opportunity (<wbr>) before the "@"."""
+    return response.content.decode().replace("<wbr>", "")
 
 
 def messages_of(response):
@@ -63,14 +68,14 @@ def csv_rows(response):
 def test_organizer_booking_list_shows_only_bookings_of_their_events(
     organizer_client, booking, others_booking
 ):
-    page = organizer_client.get(CHANGELIST).content.decode()
+    page = text_of(organizer_client.get(CHANGELIST))
     assert booking.user.email in page
     assert others_booking.user.email not in page
 
 
 def test_superuser_booking_list_shows_every_booking(client, staff, booking, others_booking):
     client.force_login(staff)
-    page = client.get(CHANGELIST).content.decode()
+    page = text_of(client.get(CHANGELIST))
     assert booking.user.email in page
     assert others_booking.user.email in page
 
@@ -91,7 +96,7 @@ def test_another_organizers_booking_page_is_not_found(organizer_client, others_b
 
 
 def test_actions_ignore_another_organizers_bookings(organizer_client, others_booking):
-    run_action(organizer_client, "cancel_selected", [others_booking])
+    run_action(organizer_client, "cancel_selected", [others_booking], confirmed="yes")
     others_booking.refresh_from_db()
     assert others_booking.status == Booking.Status.CONFIRMED
 
@@ -118,11 +123,23 @@ def test_bookings_cannot_be_added_or_deleted_from_the_admin(organizer_client, bo
 # Actions ---------------------------------------------------------------------
 
 
+def test_cancel_action_asks_first_saying_what_happens_and_changes_nothing(organizer_client, booking):
+    response = run_action(organizer_client, "cancel_selected", [booking])
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Cancel these bookings?" in page
+    assert "Each freed seat goes to the next person on the waitlist" in page
+    assert f"{booking.user.username} ({booking.user.email}) at {booking.event.title}" in page
+    assert f'name="_selected_action" value="{booking.pk}"' in page
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+
 def test_cancel_action_gives_the_seat_to_the_waitlist(organizer_client, published_event):
     published_event.capacity = 1
     published_event.save()
     seated, waiting = fill(published_event, users=attendees(2))
-    response = run_action(organizer_client, "cancel_selected", [seated])
+    response = run_action(organizer_client, "cancel_selected", [seated], confirmed="yes")
     seated.refresh_from_db()
     waiting.refresh_from_db()
     assert (seated.status, waiting.status) == (Booking.Status.CANCELLED, Booking.Status.CONFIRMED)
@@ -133,7 +150,7 @@ def test_cancel_action_gives_the_seat_to_the_waitlist(organizer_client, publishe
 def test_cancel_action_reports_each_refusal(organizer_client, booking, published_event):
     other = make_booking(user=UserFactory(role="attendee"), event=published_event)
     cancel_booking(booking=other, by=other.user)
-    response = run_action(organizer_client, "cancel_selected", [booking, other])
+    response = run_action(organizer_client, "cancel_selected", [booking, other], confirmed="yes")
     assert messages_of(response) == [
         f"{Booking.objects.get(pk=other.pk)}: This booking is already cancelled.",
         "Cancelled 1 booking.",
@@ -178,6 +195,45 @@ def test_export_defuses_spreadsheet_formulas(organizer_client, published_event):
 def test_safe_cell_quotes_cells_that_start_like_formulas(start):
     assert safe_cell(f"{start}1+1") == f"'{start}1+1"
     assert safe_cell("plain") == "plain"
+
+
+# A cancelled event -------------------------------------------------------------
+
+
+def test_a_booking_at_a_cancelled_event_says_so_in_the_list_and_on_the_event_page(
+    organizer_client, booking, organizer
+):
+    live = make_booking(user=booking.user, event=EventFactory(organizer=organizer, title="Still on"))
+    cancel_event(event=booking.event, by=organizer)
+    listed = organizer_client.get(CHANGELIST).content.decode()
+    assert "Confirmed — event cancelled" in listed
+    assert listed.count("Confirmed — event cancelled") == 1
+    event_page = reverse("admin:events_event_change", args=[booking.event_id])
+    assert "Confirmed — event cancelled" in organizer_client.get(event_page).content.decode()
+    live_page = reverse("admin:events_event_change", args=[live.event_id])
+    assert "event cancelled" not in organizer_client.get(live_page).content.decode()
+
+
+def test_a_cancelled_booking_at_a_cancelled_event_is_simply_cancelled(organizer_client, booking, organizer):
+    cancel_booking(booking=booking, by=organizer)
+    cancel_event(event=booking.event, by=organizer)
+    assert "event cancelled" not in organizer_client.get(CHANGELIST).content.decode()
+
+
+# Layout ------------------------------------------------------------------------
+
+
+def test_admin_pages_load_the_consoles_own_stylesheet(organizer_client, booking):
+    page = organizer_client.get(CHANGELIST).content.decode()
+    assert '<link rel="stylesheet" href="/static/css/admin-extra.css">' in page
+    stylesheet = organizer_client.get("/static/css/admin-extra.css")
+    assert stylesheet.status_code == 200
+    assert b"white-space: normal" in b"".join(stylesheet.streaming_content)
+
+
+def test_an_email_in_the_list_may_break_before_its_at_sign(organizer_client, booking):
+    name, domain = booking.user.email.split("@")
+    assert f"{name}<wbr>@{domain}" in organizer_client.get(CHANGELIST).content.decode()
 
 
 # Query counts ------------------------------------------------------------------

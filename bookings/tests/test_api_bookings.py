@@ -44,7 +44,7 @@ def test_attendee_books_a_seat(api_client, attendee, published_event):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "event", "status", "created_at"}
+    assert set(body) == {"id", "event", "status", "event_status", "created_at"}
     assert body["event"] == published_event.pk
     assert body["status"] == "confirmed"
     published_event.refresh_from_db()

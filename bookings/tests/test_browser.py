@@ -65,9 +65,11 @@ def test_attendee_signs_up_finds_books_and_cancels(live_server, page):
     expect(page.get_by_text("2 seats left")).to_be_visible()
 
     page.get_by_role("link", name="My bookings").click()
-    expect(page.get_by_role("link", name="Harbour jazz evening")).to_be_visible()
+    expect(page.get_by_role("link", name="Harbour jazz evening", exact=True)).to_be_visible()
     expect(page.get_by_text("Confirmed")).to_be_visible()
-    page.get_by_role("button", name="Cancel booking").click()
+    page.get_by_role("link", name="Cancel booking for “Harbour jazz evening”").click()
+    expect(page.get_by_text("You can book again while seats are left.")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel my booking for “Harbour jazz evening”").click()
     expect(page.get_by_text("Your booking for “Harbour jazz evening” is cancelled.")).to_be_visible()
     expect(page.get_by_text("Cancelled", exact=True)).to_be_visible()
 

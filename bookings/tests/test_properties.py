@@ -15,6 +15,7 @@ from accounts.tests.factories import UserFactory
 from bookings import services
 from bookings.models import Booking
 from eventhub.errors import DomainError
+from events import services as event_services
 from events.tests.factories import EventFactory
 
 PEOPLE = 6
@@ -121,7 +122,9 @@ class BookingRules(RuleBasedStateMachine):
         model = self.model[which]
         capacity = max(model.capacity + step, 1)
         got = self.outcome(
-            lambda: services.change_capacity(event=self.events[which], capacity=capacity, by=self.organizer)
+            lambda: event_services.change_capacity(
+                event=self.events[which], capacity=capacity, by=self.organizer
+            )
         )
         if capacity < len(model.confirmed):
             assert got == "capacity_below_booked"
@@ -135,7 +138,7 @@ class BookingRules(RuleBasedStateMachine):
     @precondition(lambda self: self.model[-1].queue and not self.model[-1].cancelled)
     @rule()
     def cancel_event(self):
-        got = self.outcome(lambda: services.cancel_event(event=self.events[-1], by=self.organizer))
+        got = self.outcome(lambda: event_services.cancel_event(event=self.events[-1], by=self.organizer))
         assert got == "cancelled"
         self.model[-1].cancelled = True
 

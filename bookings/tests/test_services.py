@@ -14,6 +14,7 @@ from bookings import services
 from bookings.models import Booking
 from bookings.tests.factories import assert_counter_exact, fill, make_booking
 from eventhub.errors import DomainError
+from events import services as event_services
 from events.models import Event
 from events.tests.factories import EventFactory, start_event
 
@@ -102,7 +103,7 @@ def test_book_refuses_a_draft_that_staff_can_see_as_not_bookable(staff, draft_ev
 
 
 def test_book_refuses_cancelled_event(attendee, organizer, published_event):
-    services.cancel_event(event=published_event, by=organizer)
+    event_services.cancel_event(event=published_event, by=organizer)
 
     with pytest.raises(DomainError) as refused:
         services.book(user=attendee, event=published_event)
@@ -356,7 +357,7 @@ def test_change_capacity_refuses_below_booked_seats(organizer, published_event):
     fill(published_event, users=attendees(3))
 
     with pytest.raises(DomainError) as refused:
-        services.change_capacity(event=published_event, capacity=2, by=organizer)
+        event_services.change_capacity(event=published_event, capacity=2, by=organizer)
 
     assert refused.value.code == "capacity_below_booked"
     assert refused.value.field == "capacity"
@@ -366,7 +367,7 @@ def test_change_capacity_refuses_below_booked_seats(organizer, published_event):
 def test_change_capacity_to_exactly_booked_seats_is_allowed(organizer, published_event):
     fill(published_event, users=attendees(3))
 
-    event = services.change_capacity(event=published_event, capacity=3, by=organizer)
+    event = event_services.change_capacity(event=published_event, capacity=3, by=organizer)
 
     assert refresh(event).capacity == 3
     assert event.is_full
@@ -375,7 +376,7 @@ def test_change_capacity_to_exactly_booked_seats_is_allowed(organizer, published
 @pytest.mark.parametrize("capacity", [0, -1, 100_001])
 def test_change_capacity_refuses_out_of_range(organizer, published_event, capacity):
     with pytest.raises(DomainError) as refused:
-        services.change_capacity(event=published_event, capacity=capacity, by=organizer)
+        event_services.change_capacity(event=published_event, capacity=capacity, by=organizer)
 
     assert refused.value.code == "invalid_capacity"
     assert refused.value.field == "capacity"
@@ -385,7 +386,7 @@ def test_change_capacity_refuses_out_of_range(organizer, published_event, capaci
 def test_change_capacity_raise_promotes_exactly_the_new_seats_in_order(full_event, organizer):
     event, _, waiting = full_event
 
-    services.change_capacity(event=event, capacity=4, by=organizer)
+    event_services.change_capacity(event=event, capacity=4, by=organizer)
 
     assert [refresh(b).status for b in waiting] == ["confirmed", "confirmed", "waitlisted"]
     assert refresh(event).booked_seats == 4
@@ -395,14 +396,14 @@ def test_change_capacity_raise_promotes_exactly_the_new_seats_in_order(full_even
 @pytest.mark.parametrize("by", ["attendee", "other_organizer"])
 def test_change_capacity_only_for_organizer_or_staff(request, by, published_event):
     with pytest.raises(DomainError) as refused:
-        services.change_capacity(event=published_event, capacity=20, by=request.getfixturevalue(by))
+        event_services.change_capacity(event=published_event, capacity=20, by=request.getfixturevalue(by))
 
     assert refused.value.code == "not_allowed"
     assert refresh(published_event).capacity == 10
 
 
 def test_change_capacity_by_staff(staff, published_event):
-    services.change_capacity(event=published_event, capacity=20, by=staff)
+    event_services.change_capacity(event=published_event, capacity=20, by=staff)
 
     assert refresh(published_event).capacity == 20
 
@@ -413,7 +414,7 @@ def test_change_capacity_by_staff(staff, published_event):
 def test_cancel_event_closes_booking_and_keeps_bookings_as_they_were(full_event, organizer):
     event, seated, waiting = full_event
 
-    services.cancel_event(event=event, by=organizer)
+    event_services.cancel_event(event=event, by=organizer)
 
     assert refresh(event).status == Event.Status.CANCELLED
     assert [refresh(b).status for b in seated + waiting] == ["confirmed"] * 2 + ["waitlisted"] * 3
@@ -424,10 +425,10 @@ def test_cancel_event_closes_booking_and_keeps_bookings_as_they_were(full_event,
 
 
 def test_cancel_event_refuses_already_cancelled(organizer, published_event):
-    services.cancel_event(event=published_event, by=organizer)
+    event_services.cancel_event(event=published_event, by=organizer)
 
     with pytest.raises(DomainError) as refused:
-        services.cancel_event(event=published_event, by=organizer)
+        event_services.cancel_event(event=published_event, by=organizer)
 
     assert refused.value.code == "already_cancelled"
 
@@ -435,24 +436,24 @@ def test_cancel_event_refuses_already_cancelled(organizer, published_event):
 @pytest.mark.parametrize("by", ["attendee", "other_organizer"])
 def test_cancel_event_only_for_organizer_or_staff(request, by, published_event):
     with pytest.raises(DomainError) as refused:
-        services.cancel_event(event=published_event, by=request.getfixturevalue(by))
+        event_services.cancel_event(event=published_event, by=request.getfixturevalue(by))
 
     assert refused.value.code == "not_allowed"
     assert refresh(published_event).status == Event.Status.PUBLISHED
 
 
 def test_cancel_event_by_staff(staff, published_event):
-    services.cancel_event(event=published_event, by=staff)
+    event_services.cancel_event(event=published_event, by=staff)
 
     assert refresh(published_event).status == Event.Status.CANCELLED
 
 
 def test_no_promotion_on_a_cancelled_event(full_event, organizer):
     event, seated, waiting = full_event
-    services.cancel_event(event=event, by=organizer)
+    event_services.cancel_event(event=event, by=organizer)
 
     services.cancel_booking(booking=seated[0], by=seated[0].user)
-    services.change_capacity(event=event, capacity=5, by=organizer)
+    event_services.change_capacity(event=event, capacity=5, by=organizer)
 
     assert [refresh(b).status for b in waiting] == ["waitlisted"] * 3
     assert refresh(event).booked_seats == 1

@@ -5,27 +5,38 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.test import Client
 
-from eventhub.api_errors import STATUS_BY_CODE, exception_handler
-from eventhub.errors import DomainError
+from eventhub.api_errors import exception_handler
+from eventhub.errors import DomainError, ErrorCode
 from events.api import EventViewSet
 
 CONTEXT = {"view": None, "request": None}
 
 
-@pytest.mark.parametrize(("code", "status"), sorted(STATUS_BY_CODE.items()))
-def test_domain_error_code_maps_to_its_status(code, status):
+@pytest.mark.parametrize("code", list(ErrorCode))
+def test_domain_error_code_maps_to_its_status(code):
     response = exception_handler(DomainError(code, "Plain words."), CONTEXT)
 
-    assert response.status_code == status
-    assert response.data == {"detail": "Plain words.", "code": code}
+    assert response.status_code == code.http_status
+    assert response.data == {"detail": "Plain words.", "code": code.value}
 
 
-def test_unlisted_domain_error_code_is_a_400():
-    assert exception_handler(DomainError("something_new", "No."), CONTEXT).status_code == 400
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("event_full", 409), ("not_found", 404), ("not_attendee", 403), ("token_not_valid", 401)],
+)
+def test_codes_keep_their_documented_statuses(code, status):
+    assert ErrorCode(code).http_status == status
+
+
+def test_a_code_missing_from_the_table_cannot_be_raised():
+    with pytest.raises(TypeError, match="ErrorCode"):
+        DomainError("something_new", "No.")
 
 
 def test_domain_error_about_a_field_is_a_field_error():
-    response = exception_handler(DomainError("capacity_below_booked", "Too low.", field="capacity"), CONTEXT)
+    response = exception_handler(
+        DomainError(ErrorCode.CAPACITY_BELOW_BOOKED, "Too low.", field="capacity"), CONTEXT
+    )
 
     assert response.status_code == 400
     assert response.data == {"capacity": ["Too low."]}

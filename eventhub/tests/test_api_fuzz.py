@@ -5,9 +5,11 @@ Slow next to the rest of the suite; run it alone with `pytest -m fuzz`.
 
 import pytest
 import schemathesis
+from django.core.cache import cache
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -17,9 +19,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.models import User
 from accounts.tests.factories import OrganizerFactory, UserFactory
+from bookings.models import Booking
 from bookings.tests.factories import make_booking
 from eventhub.wsgi import application
+from events.models import Event
 from events.tests.factories import EventFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -39,6 +44,8 @@ def bearer(request, monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, not security
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth", "10000/min")
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "user", "10000/min")
+    # Counts that outlive one generated example would make replays answer differently.
+    settings.LOGIN_FAILURES_PER_USERNAME = settings.LOGIN_FAILURES_PER_ADDRESS = 10**6
     organizer = OrganizerFactory()
     attendee = UserFactory()
     event = EventFactory(organizer=organizer)
@@ -73,7 +80,15 @@ def test_api_sequences_follow_the_schema(bearer):
     along a chain must be documented and no call may fail with a 5xx.
     """
 
+    snapshot = RowSnapshot()
+
     class Workflow(schema.as_state_machine()):
+        def setup(self):
+            cache.clear()
+
+        def teardown(self):
+            snapshot.restore()  # every scenario starts from the same rows, so replays answer alike
+
         def get_call_kwargs(self, case):
             return {"headers": bearer}
 
@@ -89,3 +104,28 @@ def test_api_sequences_follow_the_schema(bearer):
             suppress_health_check=list(HealthCheck),
         )
     )
+
+
+class RowSnapshot:
+    """The rows as they are now, to go back to after each generated scenario.
+
+    Models are listed children first: rows a scenario added go children first (no
+    protected foreign key trips), rows it changed or deleted come back parents first.
+    """
+
+    MODELS = (BlacklistedToken, OutstandingToken, Booking, Event, User)
+
+    def __init__(self):
+        self.rows = {model: {row["id"]: row for row in model.objects.values()} for model in self.MODELS}
+
+    def restore(self):
+        for model in self.MODELS:
+            model.objects.exclude(pk__in=self.rows[model]).delete()
+        for model in reversed(self.MODELS):
+            present = set(model.objects.values_list("pk", flat=True))
+            model.objects.bulk_create(
+                [model(**row) for pk, row in self.rows[model].items() if pk not in present]
+            )
+            for pk in present & self.rows[model].keys():
+                row = self.rows[model][pk]
+                model.objects.filter(pk=pk).update(**{k: v for k, v in row.items() if k != "id"})

@@ -5,6 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from eventhub.checks import check_cache_is_shared
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 PRODUCTION_ENV = {
@@ -14,6 +18,7 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://events.example.com",
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -35,3 +40,24 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", env_overrides=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_warns_when_each_process_keeps_its_own_cache():
+    result = run_manage("check", "--deploy", env_overrides={**PRODUCTION_ENV, "CACHE_URL": "locmemcache://"})
+    assert "eventhub.W001" in result.stderr + result.stdout
+    assert "limits multiply by the number of processes" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("debug", "backend", "warns"),
+    [
+        (False, "django.core.cache.backends.locmem.LocMemCache", True),
+        (False, "django.core.cache.backends.dummy.DummyCache", True),
+        (False, "django.core.cache.backends.redis.RedisCache", False),
+        (True, "django.core.cache.backends.locmem.LocMemCache", False),
+    ],
+)
+def test_the_shared_cache_check_wants_a_cache_shared_between_processes(settings, debug, backend, warns):
+    settings.DEBUG = debug
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/1"}}
+    assert [warning.id for warning in check_cache_is_shared(None)] == (["eventhub.W001"] if warns else [])

@@ -2,7 +2,7 @@
 
 from django import template
 
-from bookings.admin import scope_to_organizer
+from eventhub.admin_tools import scope_to_organizer
 from events.admin import fill_bar, local_start
 from events.models import Event
 

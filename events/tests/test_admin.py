@@ -16,6 +16,7 @@ from bookings.admin import LATEST_BOOKINGS_SHOWN
 from bookings.models import Booking
 from bookings.services import cancel_booking
 from bookings.tests.factories import fill, make_booking
+from events.admin import local_start
 from events.models import Event
 from events.tests.factories import EventFactory
 
@@ -47,6 +48,11 @@ def change_url(event):
 
 def attendees(count):
     return UserFactory.create_batch(count, role="attendee")
+
+
+def text_of(response) -> str:
+    """The page as a reader sees its words: emails carry a line-break opportunity (<wbr>) before the "@"."""
+    return response.content.decode().replace("<wbr>", "")
 
 
 def messages_of(response):
@@ -100,10 +106,9 @@ def inline_data(event):
     return data
 
 
-def run_action(client, action, events):
-    return client.post(
-        CHANGELIST, {"action": action, "_selected_action": [e.pk for e in events]}, follow=True
-    )
+def run_action(client, action, events, **extra):
+    data = {"action": action, "_selected_action": [e.pk for e in events], **extra}
+    return client.post(CHANGELIST, data, follow=True)
 
 
 def count_queries(client, url):
@@ -178,7 +183,7 @@ def test_event_autocomplete_offers_only_the_organizers_own_events(
 
 def test_actions_ignore_another_organizers_events(organizer_client, others_event):
     run_action(organizer_client, "publish_selected", [others_event])
-    run_action(organizer_client, "cancel_selected", [others_event])
+    run_action(organizer_client, "cancel_selected", [others_event], confirmed="yes")
     others_event.refresh_from_db()
     assert others_event.status == Event.Status.PUBLISHED
 
@@ -290,7 +295,7 @@ def test_event_page_lists_its_bookings_read_only(organizer_client, published_eve
     booking = make_booking(user=UserFactory(role="attendee"), event=published_event)
     response = organizer_client.get(change_url(published_event))
     inline = response.context["inline_admin_formsets"][0]
-    page = response.content.decode()
+    page = text_of(response)
     assert booking.user.username in page
     assert booking.user.email in page
     assert not inline.has_add_permission
@@ -301,7 +306,7 @@ def test_event_page_lists_its_bookings_read_only(organizer_client, published_eve
 def test_event_page_lists_only_the_latest_bookings(organizer_client, published_event, monkeypatch):
     monkeypatch.setattr("bookings.admin.LATEST_BOOKINGS_SHOWN", 2)
     oldest, *latest = fill(published_event, users=attendees(3))
-    page = organizer_client.get(change_url(published_event)).content.decode()
+    page = text_of(organizer_client.get(change_url(published_event)))
     assert all(booking.user.email in page for booking in latest)
     assert oldest.user.email not in page
 
@@ -365,9 +370,35 @@ def test_publish_action_publishes_drafts_and_reports_refusals(organizer_client, 
     ]
 
 
+def test_cancel_action_asks_first_saying_what_happens_and_changes_nothing(organizer_client, published_event):
+    fill(published_event, users=attendees(2))
+    response = run_action(organizer_client, "cancel_selected", [published_event])
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "admin/confirm_action.html" in [template.name for template in response.templates]
+    assert "Cancel these events?" in page
+    assert "Booking closes for good; every booking stays on record." in page
+    assert f"{published_event.title}, {local_start(published_event)}: 2 booked, 0 on the waitlist" in page
+    assert f'name="_selected_action" value="{published_event.pk}"' in page
+    assert 'name="confirmed" value="yes"' in page
+    published_event.refresh_from_db()
+    assert published_event.status == Event.Status.PUBLISHED
+
+
+def test_cancel_confirmation_lists_and_cancels_only_the_organizers_own_events(
+    organizer_client, published_event, others_event
+):
+    page = run_action(organizer_client, "cancel_selected", [published_event, others_event]).content.decode()
+    assert published_event.title in page
+    assert others_event.title not in page
+    run_action(organizer_client, "cancel_selected", [published_event, others_event], confirmed="yes")
+    assert Event.objects.get(pk=published_event.pk).status == Event.Status.CANCELLED
+    assert Event.objects.get(pk=others_event.pk).status == Event.Status.PUBLISHED
+
+
 def test_cancel_action_closes_the_event_and_keeps_its_bookings(organizer_client, published_event):
     booking = make_booking(user=UserFactory(role="attendee"), event=published_event)
-    response = run_action(organizer_client, "cancel_selected", [published_event])
+    response = run_action(organizer_client, "cancel_selected", [published_event], confirmed="yes")
     published_event.refresh_from_db()
     booking.refresh_from_db()
     assert published_event.status == Event.Status.CANCELLED

@@ -1,15 +1,20 @@
-"""Event: the database constraints behind the booking invariants, and the querysets the pages use."""
+"""Event: the constraints behind the booking invariants, the querysets the pages use, the stored copies."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from importlib import import_module
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from bookings.tests.factories import fill
 from events.models import Event
+from events.services import update_event
 from events.tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +142,83 @@ def test_with_seats_left_leaves_out_full_events(published_event):
     fill(full, users=[UserFactory()])
 
     assert list(Event.objects.with_seats_left()) == [published_event]
+
+
+# stored copies: starts_on and search_text -------------------------------------------
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def new_york_evening(**fields):
+    """1 December 2030, 19:00 in New York: already 2 December in UTC."""
+    start = datetime(2030, 12, 1, 19, tzinfo=NEW_YORK)
+    end = start + timedelta(hours=2)
+    return EventFactory(starts_at=start, ends_at=end, timezone="America/New_York", **fields)
+
+
+def stored(event):
+    return Event.objects.values_list("starts_on", "search_text").get(pk=event.pk)
+
+
+def test_save_stores_the_local_start_day_and_the_folded_words():
+    event = new_york_evening(title="Café Jazz", description="Straße-Fest!", location="Hall B")
+
+    assert stored(event) == (date(2030, 12, 1), " cafe jazz strasse fest hall b")
+
+
+def test_moving_or_rezoning_an_event_through_the_service_moves_its_day(organizer):
+    event = new_york_evening(organizer=organizer)
+    later = datetime(2030, 12, 3, 23, tzinfo=NEW_YORK)
+
+    update_event(event=event, by=organizer, starts_at=later, ends_at=later + timedelta(hours=1))
+    assert stored(event)[0] == date(2030, 12, 3)
+
+    update_event(event=event, by=organizer, timezone="Asia/Tokyo")
+    assert stored(event)[0] == date(2030, 12, 4)
+
+
+def test_renaming_an_event_through_the_service_updates_its_words(organizer):
+    event = EventFactory(organizer=organizer, title="Old name")
+
+    update_event(event=event, by=organizer, title="Nouvelle Édition")
+
+    assert stored(event)[1].startswith(" nouvelle edition ")
+
+
+def test_a_bulk_update_of_the_start_rewrites_the_day():
+    event = new_york_evening()
+
+    day = timedelta(days=1)
+    Event.objects.filter(pk=event.pk).update(starts_at=F("starts_at") + day, ends_at=F("ends_at") + day)
+
+    assert stored(event)[0] == date(2030, 12, 2)
+
+
+def test_bulk_create_fills_the_copies(organizer):
+    start = datetime(2030, 12, 1, 19, tzinfo=NEW_YORK)
+    (event,) = Event.objects.bulk_create(
+        [
+            Event(
+                organizer=organizer,
+                title="Bulk Café",
+                location="Pier",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+                timezone="America/New_York",
+                capacity=5,
+            )
+        ]
+    )
+
+    assert stored(event) == (date(2030, 12, 1), " bulk cafe pier")
+
+
+def test_the_migration_fills_the_copies_of_existing_events():
+    event = new_york_evening(title="Ölfest")
+    Event.objects.filter(pk=event.pk).update(starts_on=date(2000, 1, 1), search_text="")
+    migration = import_module("events.migrations.0003_event_starts_on_and_search_text")
+
+    migration.fill_copies(django_apps, schema_editor=None)
+
+    assert stored(event)[0] == date(2030, 12, 1)
+    assert stored(event)[1].startswith(" olfest ")

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import set_role
 from bookings import services as booking_services
 from events import services as event_services
 from events.models import Event
@@ -216,13 +217,11 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _user(self, username, zone, role, *, can_sign_in=True):
-        user, made = User.objects.get_or_create(
-            username=username,
-            defaults={"email": f"{username}@example.com", "role": role, "timezone": zone},
-        )
-        if made:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, email=f"{username}@example.com", timezone=zone)
             user.set_password(DEMO_PASSWORD if can_sign_in else None)  # None: no password works
-            user.save(update_fields=["password"])
+            set_role(user=user, role=role)
         return user
 
     def _crowd_member(self, n):
@@ -253,7 +252,7 @@ class Command(BaseCommand):
         )
         self._fill(event, spec, crowd)
         if spec.status == Event.Status.CANCELLED:
-            booking_services.cancel_event(event=event, by=organizer)
+            event_services.cancel_event(event=event, by=organizer)
         if in_past:
             Event.objects.filter(pk=event.pk).update(
                 starts_at=starts_at, ends_at=starts_at + timedelta(hours=spec.hours)

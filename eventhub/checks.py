@@ -1,0 +1,25 @@
+"""System checks for a production deployment (``manage.py check --deploy``)."""
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+PROCESS_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.security, Tags.caches, deploy=True)
+def check_cache_is_shared(app_configs, **kwargs):
+    """eventhub.W001: sign-in lockouts and API throttles count in the cache, so it must be shared."""
+    if settings.DEBUG or settings.CACHES["default"]["BACKEND"] not in PROCESS_LOCAL_CACHES:
+        return []
+    return [
+        Warning(
+            "The default cache is local to each process: every app process keeps its own sign-in "
+            "lockout and API throttle counts (the dummy cache keeps none), so the limits multiply "
+            "by the number of processes.",
+            hint="Set CACHE_URL to a cache the processes share, e.g. redis://127.0.0.1:6379/1.",
+            id="eventhub.W001",
+        )
+    ]

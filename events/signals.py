@@ -1,0 +1,10 @@
+"""What the events app announces, for the apps above it to act on in the same transaction.
+
+Sent while the event's row lock is held: a receiver works on the locked row it is
+given and never locks the event again.
+"""
+
+from django.dispatch import Signal
+
+# An event's capacity changed (``event``: the locked row, with its new capacity).
+capacity_changed = Signal()
