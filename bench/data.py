@@ -22,7 +22,10 @@ PASSWORD = "bench-password-not-secret"
 
 
 def create_organizer() -> User:
-    return User.objects.create_user(
+    """Through the accounts service: an organizer's staff status and group follow the role."""
+    from accounts.services import register_account
+
+    return register_account(
         username="bench-organizer", email="organizer@bench.invalid", password=PASSWORD, role="organizer"
     )
 
