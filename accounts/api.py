@@ -120,11 +120,7 @@ class UserViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        user = self.request.user
-        if not user.is_authenticated:
-            return User.objects.none()
-        users = User.objects.order_by("username")
-        return users if user.is_site_staff else users.filter(pk=user.pk)
+        return User.objects.visible_to(self.request.user).order_by("username")
 
     def get_permissions(self):
         if self.action == "list":

@@ -47,6 +47,12 @@ class EventhubUserManager(UserManager):
     def get_by_natural_key(self, username):
         return self.get(username_key=fold(username))
 
+    def visible_to(self, user):
+        """Each person sees their own account; site staff see everyone's."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.all() if user.is_site_staff else self.filter(pk=user.pk)
+
     def is_taken(self, field: str, value: str, *, exclude_pk=None) -> bool:
         """Whether another account uses ``value`` for ``field`` (username or email), in any spelling."""
         others = self.exclude(pk=exclude_pk) if exclude_pk is not None else self.all()

@@ -71,7 +71,6 @@ class LatestBookingsFormSet(BaseInlineFormSet):
 
 class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
     model = Booking
-    organizer_lookup = "event__organizer"
     formset = LatestBookingsFormSet
     verbose_name_plural = f"latest bookings (up to {LATEST_BOOKINGS_SHOWN})"
     fields = ("attendee", "email", "status_shown", "booked_at", "checked_in")
@@ -94,7 +93,6 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
 
 @admin.register(Booking)
 class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admin.ModelAdmin):
-    organizer_lookup = "event__organizer"
     list_display = ("attendee", "email", "event_link", "status_shown", "booked_at", "checked_in")
     list_filter = ("status", ("event", admin.RelatedOnlyFieldListFilter))
     search_fields = ("user__username", "user__email", "event__title")

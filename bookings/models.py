@@ -1,8 +1,25 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+
+from events.models import Event
 
 
 class BookingQuerySet(models.QuerySet):
+    def managed_by(self, user):
+        """The bookings of the events ``user`` runs (EventQuerySet.managed_by)."""
+        if user.is_authenticated and user.is_site_staff:
+            return self
+        return self.filter(event__in=Event.objects.managed_by(user))
+
+    def visible_to(self, user):
+        """What ``user`` may see: their own bookings and those of the events they run."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_site_staff:
+            return self
+        return self.filter(Q(user=user) | Q(event__in=Event.objects.managed_by(user)))
+
     def active(self):
         return self.filter(status__in=Booking.ACTIVE_STATUSES)
 

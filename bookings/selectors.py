@@ -2,10 +2,8 @@
 
 from dataclasses import dataclass
 
-from accounts.models import User
 from bookings.models import Booking
 from bookings.services import booking_refusal
-from eventhub.errors import DomainError
 from events.models import Event
 
 
@@ -39,8 +37,8 @@ def booking_action(*, user, event: Event, booking: Booking | None) -> BookingAct
     if event.is_managed_by(user) and not user.is_attendee:
         return BookingAction("manage")
     if not user.is_authenticated:
-        closed = _closed_to_everyone(event)
-        return BookingAction("closed", closed.message) if closed else BookingAction("sign_in")
+        closed = event.booking_closed_reason()
+        return BookingAction("closed", closed) if closed else BookingAction("sign_in")
     refusal = booking_refusal(user=user, event=event)
     if refusal is not None:
         return BookingAction("closed", refusal.message)
@@ -50,15 +48,10 @@ def booking_action(*, user, event: Event, booking: Booking | None) -> BookingAct
 def _holder_action(event: Event, booking: Booking) -> BookingAction:
     """Someone with a seat or a waitlist place: they may cancel until it starts, unless it is called off."""
     if event.status == Event.Status.CANCELLED:
-        return BookingAction("closed", _closed_to_everyone(event).message)
+        return BookingAction("closed", event.booking_closed_reason())
     if booking.is_cancellable:
         return BookingAction("cancel")
     return BookingAction("closed", "The event has started.")
-
-
-def _closed_to_everyone(event: Event) -> DomainError | None:
-    """Why no one can book ``event`` (cancelled, started), or None: the service's answer to any attendee."""
-    return booking_refusal(user=User(role=User.Role.ATTENDEE), event=event)
 
 
 def has_waitlist(event: Event) -> bool:

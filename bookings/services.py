@@ -62,13 +62,8 @@ def booking_refusal(*, user, event: Event) -> DomainError | None:
         return event_not_found()  # someone else's draft does not exist, for anyone, whatever their role
     if not user.is_authenticated or not user.is_attendee:
         return DomainError(ErrorCode.NOT_ATTENDEE, "Only attendees can book seats.")
-    if event.status == Event.Status.CANCELLED:
-        return DomainError(ErrorCode.NOT_BOOKABLE, "This event has been cancelled.")
-    if event.status != Event.Status.PUBLISHED:
-        return DomainError(ErrorCode.NOT_BOOKABLE, "This event is not open for booking yet.")
-    if event.has_started:
-        return DomainError(ErrorCode.NOT_BOOKABLE, "This event has already started; booking is closed.")
-    return None
+    closed = event.booking_closed_reason()
+    return DomainError(ErrorCode.NOT_BOOKABLE, closed) if closed else None
 
 
 def _lock_event_noting_booking(event_id: int, user) -> Event:

@@ -3,7 +3,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
@@ -113,14 +112,10 @@ class MyBookingsView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        now, user = timezone.now(), self.request.user
-        bookings = list(selectors.bookings_of(user=user))
+        user = self.request.user
+        bookings = sorted(selectors.bookings_of(user=user), key=lambda b: b.event.starts_at)
         for booking in bookings:
             booking.action = selectors.booking_action(user=user, event=booking.event, booking=booking)
-        context["upcoming"] = sorted(
-            (b for b in bookings if b.event.starts_at > now), key=lambda b: b.event.starts_at
-        )
-        context["past"] = sorted(
-            (b for b in bookings if b.event.starts_at <= now), key=lambda b: b.event.starts_at, reverse=True
-        )
+        context["upcoming"] = [b for b in bookings if not b.event.has_started]
+        context["past"] = [b for b in reversed(bookings) if b.event.has_started]
         return context

@@ -35,22 +35,17 @@ def event_time(moment, event) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
-def scope_to_organizer(queryset, user, lookup: str = "organizer"):
-    """Site staff see everything; an organizer sees only what belongs to their own events."""
-    return queryset if user.is_site_staff else queryset.filter(**{lookup: user})
-
-
 class OrganizerScopedMixin:
-    """Scope every list, page, filter and autocomplete of a model admin or inline to the organizer.
+    """Scope every list, page, filter and autocomplete of a model admin or inline to what the user runs.
 
-    An object outside the scope does not exist for them: its change, delete and
-    history pages answer 404, exactly as for an object that was never there.
+    The model's queryset says what that is (``managed_by``: everything for site
+    staff, an organizer's own events and their bookings). An object outside the
+    scope does not exist for them: its change, delete and history pages answer
+    404, exactly as for an object that was never there.
     """
 
-    organizer_lookup = "organizer"
-
     def get_queryset(self, request):
-        return scope_to_organizer(super().get_queryset(request), request.user, self.organizer_lookup)
+        return super().get_queryset(request).managed_by(request.user)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -29,7 +29,7 @@ from eventhub.admin_tools import (
 )
 from eventhub.errors import DomainError
 from events import services
-from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, Event
+from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event
 
 admin.site.site_header = "eventhub admin"
 admin.site.site_title = "eventhub"
@@ -103,7 +103,7 @@ class EventAdminForm(forms.ModelForm):
     refused_on_save = None  # what the services refused when this page last tried to save
 
     capacity = forms.IntegerField(
-        min_value=1,
+        min_value=MIN_CAPACITY,
         max_value=MAX_CAPACITY,
         error_messages=dict.fromkeys(
             ("required", "invalid", "min_value", "max_value"), CAPACITY_RANGE_MESSAGE
@@ -194,11 +194,10 @@ class WhenFilter(admin.SimpleListFilter):
         return [("upcoming", "Upcoming"), ("past", "Started or over")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
         if self.value() == "upcoming":
-            return queryset.filter(starts_at__gt=now)
+            return queryset.upcoming()
         if self.value() == "past":
-            return queryset.filter(starts_at__lte=now)
+            return queryset.past()
         return queryset
 
 

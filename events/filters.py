@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import F
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
@@ -120,5 +119,5 @@ class EventFilter(django_filters.FilterSet):
 
     def filter_has_seats(self, queryset, name, value):
         if value:
-            return queryset.filter(booked_seats__lt=F("capacity"))
+            return queryset.with_seats_left()
         return queryset

@@ -14,8 +14,8 @@ from django.utils.text import slugify
 
 from accounts.models import validate_timezone
 
-MAX_CAPACITY = 100_000
-CAPACITY_RANGE_MESSAGE = f"Capacity must be between 1 and {MAX_CAPACITY:,}."
+MIN_CAPACITY, MAX_CAPACITY = 1, 100_000
+CAPACITY_RANGE_MESSAGE = f"Capacity must be between {MIN_CAPACITY} and {MAX_CAPACITY:,}."
 WORD = re.compile(r"\w+")
 
 
@@ -92,7 +92,11 @@ class EventQuerySet(models.QuerySet):
         return self.filter(status=Event.Status.PUBLISHED)
 
     def upcoming(self):
+        """Not started yet: the complement of ``past`` (an event that has started is past here)."""
         return self.filter(starts_at__gt=timezone.now())
+
+    def past(self):
+        return self.filter(starts_at__lte=timezone.now())
 
     def published_upcoming(self):
         return self.published().upcoming()
@@ -100,12 +104,20 @@ class EventQuerySet(models.QuerySet):
     def with_seats_left(self):
         return self.filter(booked_seats__lt=F("capacity"))
 
+    def managed_by(self, user):
+        """The events ``user`` runs: Event.is_managed_by as a filter (all of them for site staff)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_site_staff:
+            return self
+        return self.filter(organizer=user) if user.is_organizer else self.none()
+
     def visible_to(self, user):
-        """Published and cancelled events for everyone; drafts only to their organizer and staff."""
+        """Published and cancelled events for everyone; drafts only to those who run them."""
         if user.is_authenticated and user.is_site_staff:
             return self
         public = ~Q(status=Event.Status.DRAFT)
-        if user.is_authenticated:
+        if user.is_authenticated and user.is_organizer:
             return self.filter(public | Q(organizer=user))
         return self.filter(public)
 
@@ -134,8 +146,8 @@ class Event(models.Model):
         help_text="The zone the event happens in; times are shown in it.",
     )
     capacity = models.PositiveIntegerField(
-        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
-        help_text=f"Seats, from 1 to {MAX_CAPACITY:,}.",
+        validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)],
+        help_text=f"Seats, from {MIN_CAPACITY} to {MAX_CAPACITY:,}.",
     )
     # Confirmed bookings. Written only by bookings.services, under the row lock.
     booked_seats = models.PositiveIntegerField(default=0, editable=False)
@@ -167,7 +179,7 @@ class Event(models.Model):
                 violation_error_message="Booked seats must stay between 0 and the capacity.",
             ),
             models.CheckConstraint(
-                condition=Q(capacity__gte=1) & Q(capacity__lte=MAX_CAPACITY),
+                condition=Q(capacity__gte=MIN_CAPACITY) & Q(capacity__lte=MAX_CAPACITY),
                 name="event_capacity_range",
                 violation_error_message=CAPACITY_RANGE_MESSAGE,
             ),
@@ -214,9 +226,15 @@ class Event(models.Model):
     def fill_percent(self) -> int:
         return min(round(100 * self.booked_seats / self.capacity), 100) if self.capacity else 0
 
-    @property
-    def is_bookable(self) -> bool:
-        return self.status == self.Status.PUBLISHED and not self.has_started
+    def booking_closed_reason(self) -> str | None:
+        """Why nobody can book this event now, in plain words, or None while it is open for booking."""
+        if self.status == self.Status.CANCELLED:
+            return "This event has been cancelled."
+        if self.status != self.Status.PUBLISHED:
+            return "This event is not open for booking yet."
+        if self.has_started:
+            return "This event has already started; booking is closed."
+        return None
 
     def is_managed_by(self, user) -> bool:
         """Its organizer (while they hold the organizer role) and site staff run an event."""

@@ -1,7 +1,5 @@
 """Reads for events that querysets alone do not express."""
 
-from django.utils import timezone
-
 
 class UpcomingThenPast:
     """Upcoming events soonest first, then past ones most recent first, as one list a paginator can slice.
@@ -14,10 +12,9 @@ class UpcomingThenPast:
     """
 
     def __init__(self, events):
-        now = timezone.now()
         self.events = events
-        self.upcoming = events.filter(starts_at__gt=now).order_by("starts_at", "pk")
-        self.past = events.filter(starts_at__lte=now).order_by("-starts_at", "-pk")
+        self.upcoming = events.upcoming().order_by("starts_at", "pk")
+        self.past = events.past().order_by("-starts_at", "-pk")
 
     def count(self) -> int:
         return self.events.count()

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from eventhub.errors import DomainError, ErrorCode
 from events.locks import lock_event
-from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, Event
+from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event
 from events.signals import capacity_changed
 
 logger = logging.getLogger("eventhub.events")
@@ -167,7 +167,7 @@ def ensure_manages(*, event: Event, by) -> None:
 
 def capacity_refusal(*, event: Event, capacity: int) -> DomainError | None:
     """Why ``event`` cannot take ``capacity`` seats, or None; decided from the row given (lock it to act)."""
-    if not 1 <= capacity <= MAX_CAPACITY:
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
         return DomainError(ErrorCode.INVALID_CAPACITY, CAPACITY_RANGE_MESSAGE, field="capacity")
     if capacity < event.booked_seats:
         return DomainError(

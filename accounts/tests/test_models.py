@@ -1,7 +1,7 @@
 """User: case-insensitive identity, time zones, and the role that drives admin access."""
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -173,3 +173,9 @@ def test_organizer_gets_event_permissions_through_the_group(organizer):
     assert organizer.has_perm("bookings.view_booking")
     assert not organizer.has_perm("bookings.delete_booking")
     assert not organizer.has_perm("accounts.change_user")
+
+
+def test_each_person_sees_their_own_account_and_staff_see_all(attendee, organizer, staff):
+    assert list(User.objects.visible_to(attendee)) == [attendee]
+    assert set(User.objects.visible_to(staff)) == {attendee, organizer, staff}
+    assert not User.objects.visible_to(AnonymousUser()).exists()

@@ -140,6 +140,16 @@ def test_book_refuses_second_booking_when_confirmed(attendee, published_event):
     assert refresh(published_event).booked_seats == 1
 
 
+def test_book_refuses_an_attendee_with_a_seat_as_already_booked_even_when_full(full_event):
+    """The refusal order: already holding a place beats the event being full."""
+    event, seated, _ = full_event
+
+    with pytest.raises(DomainError) as refused:
+        services.book(user=seated[0].user, event=event)
+
+    assert refused.value.code == "already_booked"
+
+
 def test_book_refuses_second_booking_when_waitlisted(full_event):
     event, _, waiting = full_event
     person = waiting[0].user
@@ -196,6 +206,17 @@ def test_book_after_cancel_reactivates_the_same_row(attendee, published_event):
     assert again.cancelled_at is None
     assert Booking.objects.filter(event=published_event, user=attendee).count() == 1
     assert refresh(published_event).booked_seats == 1
+
+
+def test_a_reactivated_booking_starts_unchecked_in(attendee, organizer, published_event):
+    first = make_booking(user=attendee, event=published_event)
+    services.check_in(booking=first, by=organizer)
+    services.cancel_booking(booking=first, by=organizer)
+
+    again = services.book(user=attendee, event=published_event)
+
+    assert again.pk == first.pk
+    assert refresh(again).checked_in_at is None
 
 
 # cancel_booking -------------------------------------------------------------

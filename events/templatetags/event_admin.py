@@ -2,7 +2,6 @@
 
 from django import template
 
-from eventhub.admin_tools import scope_to_organizer
 from events.admin import fill_bar, local_start
 from events.models import Event
 
@@ -17,7 +16,7 @@ def events_at_a_glance(context):
     user = context["request"].user
     if not user.has_perm("events.view_event"):
         return {"rows": None}
-    events = scope_to_organizer(Event.objects.upcoming().exclude(status=Event.Status.CANCELLED), user)
+    events = Event.objects.managed_by(user).upcoming().exclude(status=Event.Status.CANCELLED)
     rows = [
         {"event": event, "start": local_start(event), "fill": fill_bar(event)}
         for event in events.order_by("starts_at", "pk")[:GLANCE_SIZE]

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.services import set_role
 from accounts.tests.factories import UserFactory
 from bookings.tests.factories import fill
 from events.models import Event
@@ -87,10 +88,12 @@ def test_seats_left_is_zero_when_full():
     assert event.is_full
 
 
-def test_is_bookable_only_when_published_and_not_started(published_event, draft_event, past_event):
-    assert published_event.is_bookable
-    assert not draft_event.is_bookable
-    assert not past_event.is_bookable
+def test_booking_is_open_only_when_published_and_not_started(published_event, draft_event, past_event):
+    assert published_event.booking_closed_reason() is None
+    assert draft_event.booking_closed_reason() == "This event is not open for booking yet."
+    assert past_event.booking_closed_reason() == "This event has already started; booking is closed."
+    published_event.status = published_event.Status.CANCELLED
+    assert published_event.booking_closed_reason() == "This event has been cancelled."
 
 
 # querysets --------------------------------------------------------------------
@@ -131,6 +134,34 @@ def test_visible_to_hides_other_organizers_drafts_from_an_organizer(three_events
 
     assert own_draft.pk in ids
     assert three_events["draft"].pk not in ids
+
+
+def test_a_demoted_organizer_no_longer_sees_their_drafts(three_events, organizer):
+    set_role(user=organizer, role="attendee")
+
+    assert visible(Event.objects.visible_to(organizer)) == {"published", "cancelled"}
+
+
+def test_managed_by_is_an_organizers_own_events_and_everything_for_staff(three_events, organizer, staff):
+    other = EventFactory()
+
+    assert set(Event.objects.managed_by(organizer)) == set(three_events.values())
+    assert other in Event.objects.managed_by(staff)
+    assert not Event.objects.managed_by(AnonymousUser()).exists()
+
+
+def test_managed_by_holds_nothing_once_the_organizer_role_is_gone(three_events, organizer):
+    set_role(user=organizer, role="attendee")
+
+    assert not Event.objects.managed_by(organizer).exists()
+    assert not three_events["published"].is_managed_by(organizer)
+
+
+def test_past_and_upcoming_split_every_event_once(three_events, past_event):
+    upcoming, past = set(Event.objects.upcoming()), set(Event.objects.past())
+
+    assert past == {past_event}
+    assert upcoming | past == set(Event.objects.all())
 
 
 def test_published_upcoming_lists_only_published_future_events(three_events, past_event):
