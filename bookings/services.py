@@ -34,8 +34,14 @@ logger = logging.getLogger("eventhub.bookings")
 
 
 def _booking_of_locked_event(booking_id: int, event_id: int) -> Booking:
-    """Re-read a booking after its event is locked: the event's lock guards every booking of it."""
-    return Booking.objects.select_related("user").get(pk=booking_id, event_id=event_id)
+    """Re-read a booking after its event is locked: the event's lock guards every booking of it.
+
+    Raises ``not_found`` when it is gone (its account was deleted meanwhile).
+    """
+    booking = Booking.objects.select_related("user").filter(pk=booking_id, event_id=event_id).first()
+    if booking is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This booking does not exist.")
+    return booking
 
 
 def _move_counter(event: Event, delta: int) -> None:
@@ -76,7 +82,7 @@ def _lock_event_noting_booking(event_id: int, user) -> Event:
     Saves a round trip on the most common answer of a flash sale: "full".
     """
     held = Booking.objects.filter(event=OuterRef("pk"), user=user).values("status")[:1]
-    return lock_event(event_id, held_status=Subquery(held))
+    return lock_event(event_id, also_read={"held_status": Subquery(held)})
 
 
 def book(*, user, event: Event, waitlist: bool = False) -> Booking:
@@ -235,9 +241,8 @@ def cancel_all_bookings_of(*, user, by) -> int:
 
     Their events are locked together in id order, so two such calls never deadlock.
     """
-    event_ids = Booking.objects.filter(user=user).active().values_list("event_id", flat=True)
     with transaction.atomic():
-        events = lock_events(event_ids)
+        events = lock_events(Booking.objects.filter(user=user).active().values_list("event_id", flat=True))
         for event in events:
             booking = Booking.objects.active().filter(event=event, user=user).first()
             if booking is not None:

@@ -14,7 +14,9 @@ calls another hands it the locked row instead of locking again. On SQLite,
 write lock from BEGIN instead.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+from django.db.models import Expression
 
 from eventhub.errors import DomainError, ErrorCode
 from events.models import Event
@@ -24,13 +26,13 @@ def event_not_found() -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, "This event does not exist.")
 
 
-def lock_event(event_id: int, **annotations) -> Event:
-    """Lock one event row and read it; ``annotations`` are read in the same statement.
+def lock_event(event_id: int, *, also_read: Mapping[str, Expression] | None = None) -> Event:
+    """Lock one event row and read it; ``also_read`` names expressions read in the same statement.
 
     Raises ``not_found`` when there is no such event (it may have been deleted meanwhile).
     """
     try:
-        return Event.objects.select_for_update().annotate(**annotations).get(pk=event_id)
+        return Event.objects.select_for_update().annotate(**(also_read or {})).get(pk=event_id)
     except Event.DoesNotExist:
         raise event_not_found() from None
 

@@ -13,6 +13,8 @@ all beside their fields before it saves.
 
 import logging
 from copy import copy
+from datetime import datetime
+from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +22,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from eventhub.errors import DomainError, ErrorCode
-from events.locks import lock_event
+from events.locks import event_not_found, lock_event
 from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event
 from events.signals import capacity_changed
 
@@ -31,6 +33,19 @@ EDITABLE_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "
 NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
 
 Refusal = DomainError | ValidationError
+
+
+class EventChanges(TypedDict, total=False):
+    """What an organizer may change on an event; update_event refuses any other name."""
+
+    title: str
+    description: str
+    location: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    capacity: int
+    status: str
 
 
 def _start_refusal(event: Event) -> ValidationError | None:
@@ -57,7 +72,7 @@ def _change_not_allowed() -> DomainError:
     return DomainError(ErrorCode.NOT_ALLOWED, "Only the event's organizer or staff can change it.")
 
 
-def _moves(event: Event, changes: dict) -> bool:
+def _moves(event: Event, changes: EventChanges) -> bool:
     return "starts_at" in changes and changes["starts_at"] != event.starts_at
 
 
@@ -66,12 +81,30 @@ def _raise_if(refusal: Refusal | None) -> None:
         raise refusal
 
 
-def create_event(*, organizer, **fields) -> Event:
-    """Create an event (a draft unless told otherwise) run by ``organizer``."""
-    status = fields.pop("status", Event.Status.DRAFT)
+def create_event(
+    *,
+    organizer,
+    title: str,
+    location: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    description: str = "",
+    timezone: str | None = None,
+    status: str = Event.Status.DRAFT,
+) -> Event:
+    """Create an event (a draft unless told otherwise) run by ``organizer``, in their time zone by default."""
     _raise_if(_new_status_refusal(status))
-    fields.setdefault("timezone", organizer.timezone)
-    event = Event(organizer=organizer, **fields)
+    event = Event(
+        organizer=organizer,
+        title=title,
+        description=description,
+        location=location,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone or organizer.timezone,
+        capacity=capacity,
+    )
     event.full_clean()
     _raise_if(_start_refusal(event))
     with transaction.atomic():
@@ -81,9 +114,9 @@ def create_event(*, organizer, **fields) -> Event:
     return event
 
 
-def update_event(*, event: Event, by, **changes) -> Event:
+def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
     """Change an event's details, capacity and status, deciding each under the event's one lock."""
-    unknown = changes.keys() - {*EDITABLE_FIELDS, "capacity", "status"}
+    unknown = changes.keys() - EventChanges.__annotations__.keys()
     if unknown:
         raise TypeError(f"update_event() got unexpected fields: {sorted(unknown)}")
     if not event.is_managed_by(by):
@@ -236,7 +269,8 @@ def delete_event(*, event: Event, by) -> None:
 
 def _capacity_refusal(*, event: Event, capacity: int) -> DomainError | None:
     """The capacity rule, asked of the stored row (asked again under the lock when saving)."""
-    return capacity_refusal(event=Event.objects.get(pk=event.pk), capacity=capacity)
+    stored = Event.objects.filter(pk=event.pk).first()
+    return capacity_refusal(event=stored, capacity=capacity) if stored else event_not_found()
 
 
 def _about_status(refusal: DomainError | None) -> DomainError | None:
@@ -246,7 +280,7 @@ def _about_status(refusal: DomainError | None) -> DomainError | None:
     return refusal
 
 
-def _with(event: Event, changes: dict) -> Event:
+def _with(event: Event, changes: EventChanges) -> Event:
     """An unsaved copy of ``event`` with the edited fields changed, for the rules to judge."""
     candidate = copy(event)
     for name in EDITABLE_FIELDS:
@@ -255,7 +289,7 @@ def _with(event: Event, changes: dict) -> Event:
     return candidate
 
 
-def new_event_refusals(*, organizer, **fields) -> list[Refusal]:
+def new_event_refusals(*, organizer, **fields: Unpack[EventChanges]) -> list[Refusal]:
     """Every refusal create_event would give these fields, beyond the model's own validation."""
     status = fields.get("status", Event.Status.DRAFT)
     candidate = _with(Event(organizer=organizer, status=Event.Status.DRAFT), fields)
@@ -265,7 +299,7 @@ def new_event_refusals(*, organizer, **fields) -> list[Refusal]:
     return [refusal for refusal in refusals if refusal is not None]
 
 
-def event_change_refusals(*, event: Event, by, **changes) -> list[Refusal]:
+def event_change_refusals(*, event: Event, by, **changes: Unpack[EventChanges]) -> list[Refusal]:
     """Every refusal update_event would give these changes, beyond the model's own validation.
 
     The services decide again under the event's lock when they write, so a

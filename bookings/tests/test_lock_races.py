@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from accounts.services import delete_account
 from accounts.tests.factories import OrganizerFactory, UserFactory
 from bookings import services
 from bookings.models import Booking
@@ -168,3 +169,26 @@ def test_cancelling_an_event_racing_bookings_confirms_nobody_after_it():
         # The cancellation is the event's last stamped write: every booking was written before it.
         late = [b.pk for b in rows if b.created_at >= event.updated_at]
         assert not late, f"bookings written after the event was cancelled: {late}"
+
+
+def test_an_account_deleted_while_its_organizer_cancels_its_seat_frees_the_seat_once(mailoutbox):
+    """Account deletion takes its events' locks through lock_events; without them both would free the seat."""
+    for _ in range(ROUNDS):
+        event = EventFactory(capacity=1)
+        seated, *waiting = fill(event, users=UserFactory.create_batch(3))
+        mailoutbox.clear()
+
+        outcomes = race(
+            [
+                done(delete_account, user=seated.user, by=seated.user),
+                done(services.cancel_booking, booking=seated, by=event.organizer),
+            ]
+        )
+
+        assert outcomes[0] == "done", outcomes
+        assert outcomes[1] in ("done", "not_found"), outcomes
+        first_in_line = waiting[0].user
+        assert confirmed_user_ids(event) == {first_in_line.pk}
+        assert waitlisted_user_ids_in_order(event) == [waiting[1].user_id]
+        assert emailed(mailoutbox) == {first_in_line.email: 1}
+        assert_counter_exact(event)
