@@ -1,4 +1,4 @@
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -48,18 +48,29 @@ class SignUpView(CreateView):
         return super().get_context_data(next=safe_next(self.request), **kwargs)
 
 
+def fail_closed_while_uncounted(response, form):
+    """Sign-in fails closed while its lockout cannot be counted (cache down): say so, and when to retry."""
+    refusal = getattr(form, "refusal", None)
+    if refusal is not None and refusal.code == ErrorCode.SERVICE_UNAVAILABLE:
+        response.status_code = 503
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
     def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.refusal is not None and form.refusal.code == ErrorCode.SERVICE_UNAVAILABLE:
-            # Sign-in fails closed while its lockout cannot be counted: say so, and when to retry.
-            response.status_code = 503
-            response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
+        return fail_closed_while_uncounted(super().form_invalid(form), form)
+
+
+def admin_login(request, extra_context=None):
+    """The admin's sign-in page (its form shares the site's lockout), failing closed like the site's."""
+    response = admin.site.login(request, extra_context)
+    form = getattr(response, "context_data", None) and response.context_data.get("form")
+    return fail_closed_while_uncounted(response, form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -92,3 +103,16 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.revoke_refresh_tokens(user=form.user)
         return response
+
+
+class AdminPasswordChangeView(PasswordChangeView):
+    """The admin's own password change page, with the same counted current-password check."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("admin:password_change_done")
+
+    def get_context_data(self, **kwargs):
+        return {**admin.site.each_context(self.request), **super().get_context_data(**kwargs)}
+
+
+admin_password_change = admin.site.admin_view(AdminPasswordChangeView.as_view())

@@ -15,17 +15,8 @@ from eventhub.admin_tools import (
     event_time,
     report_each,
 )
-from events.models import Event
 
 LATEST_BOOKINGS_SHOWN = 50
-
-
-def status_label(booking: Booking) -> str:
-    """The booking's status, saying plainly when its event was called off under it."""
-    label = booking.get_status_display()
-    if booking.is_active and booking.event.status == Event.Status.CANCELLED:
-        return f"{label} — event cancelled"
-    return label
 
 
 def _event_time_column(field: str, description: str):
@@ -52,7 +43,7 @@ class BookingColumns:
 
     @admin.display(description="status", ordering="status")
     def status_shown(self, booking):
-        return status_label(booking)
+        return booking.status_label
 
     booked_at = _event_time_column("created_at", "booked at")
     checked_in = _event_time_column("checked_in_at", "checked in at")
@@ -141,7 +132,7 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
             ),
             describe=lambda booking: (
                 f"{booking.user.username} ({booking.user.email}) at {booking.event.title}, "
-                f"{event_time(booking.event.starts_at, booking.event)}: {status_label(booking)}"
+                f"{event_time(booking.event.starts_at, booking.event)}: {booking.status_label}"
             ),
             act=lambda: report_each(
                 self,

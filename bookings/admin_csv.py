@@ -38,7 +38,7 @@ def _row(booking: Booking, with_event: bool) -> list[str]:
     cells = [
         booking.user.username,
         booking.user.email,
-        booking.get_status_display(),
+        booking.status_label,
         _event_time(booking.created_at, booking.event),
         _event_time(booking.checked_in_at, booking.event),
     ]

@@ -86,3 +86,11 @@ class Booking(models.Model):
     @property
     def is_cancellable(self) -> bool:
         return self.is_active and not self.event.has_started
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, saying plainly when the event was called off under an active booking."""
+        label = self.get_status_display()
+        if self.is_active and self.event.status == Event.Status.CANCELLED:
+            return f"{label} — event cancelled"
+        return label

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.views import admin_login, admin_password_change
 from eventhub.admin_tools import view_on_site
 
 urlpatterns = [
@@ -8,6 +9,9 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/r/<int:content_type_id>/<path:object_id>/", view_on_site),
+    # Every way in shares one sign-in lockout: the admin's own pages too.
+    path("admin/login/", admin_login, name="admin_login"),
+    path("admin/password_change/", admin_password_change, name="admin_password_change"),
     path("admin/", admin.site.urls),
     path("api/", include("eventhub.api_urls")),
 ]

@@ -102,6 +102,42 @@ def test_the_site_password_change_is_limited_like_a_sign_in(client, attendee, se
     assert attendee.check_password(DEFAULT_PASSWORD)
 
 
+def test_the_admin_password_change_is_limited_like_a_sign_in(client, organizer, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 2
+    client.force_login(organizer)
+    new = {"new_password1": "plum-orchard-42-sunrise", "new_password2": "plum-orchard-42-sunrise"}
+    for _ in range(2):
+        assert client.post("/admin/password_change/", {**new, "old_password": "guess"}).status_code == 200
+    response = client.post("/admin/password_change/", {**new, "old_password": DEFAULT_PASSWORD})
+    assert "Too many failed sign-in attempts" in response.text
+    organizer.refresh_from_db()
+    assert organizer.check_password(DEFAULT_PASSWORD)
+    client.logout()
+    client.post(LOGIN, {"username": organizer.username, "password": DEFAULT_PASSWORD})
+    assert not signed_in(client)
+
+
+def test_the_admin_password_change_still_changes_a_password(client, organizer):
+    client.force_login(organizer)
+    new = {"new_password1": "plum-orchard-42-sunrise", "new_password2": "plum-orchard-42-sunrise"}
+
+    response = client.post("/admin/password_change/", {**new, "old_password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/password_change/done/"
+    organizer.refresh_from_db()
+    assert organizer.check_password("plum-orchard-42-sunrise")
+
+
+@override_settings(CACHES=BROKEN_CACHE)
+def test_the_admin_sign_in_fails_closed_with_a_503_when_the_cache_is_down(client, organizer):
+    response = client.post(ADMIN_LOGIN, {"username": organizer.username, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert not signed_in(client)
+
+
 def test_password_guesses_from_one_address_lock_it_out_whatever_x_forwarded_for_says(client, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 3
     UserFactory(username="grace")

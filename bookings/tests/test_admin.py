@@ -264,3 +264,11 @@ def test_event_page_runs_the_same_queries_for_3_or_30_bookings(
     fill(published_event, users=attendees(27))
     with django_assert_max_num_queries(len(few)):
         organizer_client.get(url)
+
+
+def test_the_csv_export_says_when_the_event_was_cancelled(organizer_client, organizer, booking):
+    cancel_event(event=booking.event, by=organizer)
+
+    response = organizer_client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [booking.pk]})
+
+    assert csv_rows(response)[1][2] == "Confirmed — event cancelled"

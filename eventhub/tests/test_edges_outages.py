@@ -66,6 +66,12 @@ def test_signed_in_api_calls_carry_on_when_the_cache_is_down(api_client, attende
     assert api_client.get("/api/users/me/").status_code == 200
 
 
+def test_browsing_the_site_carries_on_when_the_cache_is_down(client, attendee, published_event, cache_down):
+    client.force_login(attendee)
+    for path in ("/", published_event.get_absolute_url(), "/bookings/", "/accounts/profile/"):
+        assert client.get(path).status_code == 200, path
+
+
 def auth_requests(attendee):
     return {
         "/api/auth/token/": {"username": attendee.username, "password": DEFAULT_PASSWORD},

@@ -2,9 +2,13 @@
 
 import json
 
+import pytest
 from django.test.client import RequestFactory
 
 from eventhub.wsgi import application
+
+# Django's request_started signal closes stale database connections, which counts as database access.
+pytestmark = pytest.mark.django_db
 
 
 def call(**environ):
