@@ -1,5 +1,7 @@
 """User: case-insensitive identity, time zones, and the role that drives admin access."""
 
+from importlib import import_module
+
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import ValidationError
@@ -179,3 +181,15 @@ def test_each_person_sees_their_own_account_and_staff_see_all(attendee, organize
     assert list(User.objects.visible_to(attendee)) == [attendee]
     assert set(User.objects.visible_to(staff)) == {attendee, organizer, staff}
     assert not User.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_the_key_migration_renames_a_later_look_alike_account_instead_of_failing():
+    migration = import_module("accounts.migrations.0003_folded_username_and_email_keys")
+    dotless = "t\u0131LDA"
+    rows = [(1, "tilda", "t@example.com"), (2, dotless, "T@example.com"), (3, "ben", "ben@example.com")]
+
+    keys = list(migration.unique_keys(rows))
+
+    assert [username for _, username, _, _ in keys] == ["tilda", f"{dotless}-2", "ben"]
+    assert len({username_key for _, _, username_key, _ in keys}) == 3
+    assert len({email_key for _, _, _, email_key in keys}) == 3
