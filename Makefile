@@ -10,7 +10,7 @@ SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format check bench bench-smoke clean
+.PHONY: run test test-sqlite test-postgres lint format check bench bench-smoke mutation lock-mutants clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -61,5 +61,17 @@ bench-smoke: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	$(PY) -m bench.run --smoke $(BENCH_ARGS)
 
+# Mutation report (slow; not part of CI): mutmut over the services, locks and models of
+# accounts, events and bookings against the fast tests, then every row lock taken away in
+# turn against the PostgreSQL race tests. Results: docs/testing.md.
+mutation: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements/mutation.txt
+	DATABASE_URL=$(SQLITE_URL) $(VENV)/bin/mutmut run --max-children 2; \
+	  $(VENV)/bin/mutmut results
+	$(MAKE) --no-print-directory lock-mutants
+
+lock-mutants: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/eventhub} bash .ci/lock-mutants
+
 clean:
-	rm -rf $(VENV) staticfiles .test-db.sqlite3*
+	rm -rf $(VENV) staticfiles .test-db.sqlite3* mutants

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -261,10 +261,9 @@ def fill_from_waitlist(sender, *, event: Event, **kwargs) -> None:
     _promote_waitlist(event)
 
 
-def counter_mismatches(events: QuerySet[Event] | None = None) -> list[tuple[Event, int]]:
+def counter_mismatches() -> list[tuple[Event, int]]:
     """Events whose booked_seats differs from their confirmed rows, with the real count."""
-    queryset = Event.objects.all() if events is None else events
-    annotated = queryset.annotate(
+    annotated = Event.objects.annotate(
         confirmed_rows=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED))
     )
     return [(e, e.confirmed_rows) for e in annotated if e.confirmed_rows != e.booked_seats]

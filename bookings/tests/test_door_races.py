@@ -30,6 +30,7 @@ def test_booking_for_an_account_deleted_meanwhile_is_refused_as_signed_out(publi
     with pytest.raises(DomainError) as refusal:
         services.book(user=ghost, event=published_event)
     assert refusal.value.code == "not_authenticated"
+    assert refusal.value.message == "Your account no longer exists."
     assert not Booking.objects.exists()
     assert_counter_exact(published_event)
 
@@ -41,7 +42,7 @@ def test_the_api_answers_401_when_the_account_went_during_the_booking(api_client
     User.objects.filter(pk=ghost.pk).delete()
     response = api_client.post(BOOKINGS, {"event": published_event.pk})
     assert response.status_code == 401
-    assert response.json()["code"] == "not_authenticated"
+    assert response.json() == {"detail": "Your account no longer exists.", "code": "not_authenticated"}
 
 
 @pytest.mark.django_db
@@ -157,4 +158,4 @@ def test_someone_elses_draft_is_404_for_booking_whatever_the_role(api_client, dr
     existing = api_client.post(BOOKINGS, {"event": draft_event.pk})
     missing = api_client.post(BOOKINGS, {"event": draft_event.pk + 1000})
     assert existing.status_code == missing.status_code == 404
-    assert existing.json() == missing.json()
+    assert existing.json() == missing.json() == {"detail": "This event does not exist.", "code": "not_found"}

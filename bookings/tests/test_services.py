@@ -158,6 +158,7 @@ def test_book_refuses_second_booking_when_waitlisted(full_event):
         services.book(user=person, event=event, waitlist=True)
 
     assert refused.value.code == "already_booked"
+    assert refused.value.message == "You are already on the waitlist for this event."
     assert refresh(waiting[0]).status == Booking.Status.WAITLISTED
     assert Booking.objects.filter(user=person).count() == 1
 
@@ -563,6 +564,16 @@ def test_delete_account_gives_seats_back_promotes_and_deletes(organizer, attende
     assert refresh(waiting).status == Booking.Status.CONFIRMED
     assert refresh(event).booked_seats == 1
     assert_counter_exact(event)
+
+
+def test_delete_account_keeps_other_peoples_cancelled_bookings(attendee, published_event):
+    other = make_booking(user=UserFactory(), event=published_event)
+    services.cancel_booking(booking=other, by=other.user)
+    make_booking(user=attendee, event=published_event)
+
+    delete_account(user=attendee, by=attendee)
+
+    assert refresh(other).status == Booking.Status.CANCELLED
 
 
 def test_delete_account_refuses_an_organizer_with_events(organizer, published_event):
