@@ -2,7 +2,10 @@
 
 from django import forms
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from rest_framework_simplejwt.token_blacklist.admin import BlacklistedTokenAdmin, OutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.forms import AdminLoginForm
 from accounts.models import User, timezone_choices
@@ -63,3 +66,14 @@ class EventhubUserAdmin(ConsoleAdminMixin, TimezoneSelectMixin, UserAdmin):
         # The groups field is saved after the user: put the Organizers group back in step with the role.
         super().save_related(request, form, formsets, change)
         sync_organizer_group(user=form.instance)
+
+
+# The admins that come with Django and simplejwt get the console's guards too: junk in their
+# addresses is a 400 or the "invalid lookup" page, never a 500.
+for model, model_admin in (
+    (Group, GroupAdmin),
+    (OutstandingToken, OutstandingTokenAdmin),
+    (BlacklistedToken, BlacklistedTokenAdmin),
+):
+    admin.site.unregister(model)
+    admin.site.register(model, type(model_admin.__name__, (ConsoleAdminMixin, model_admin), {}))

@@ -1,44 +1,19 @@
 """The organizer console in a real browser: layout at 1280 px, named date inputs, cancelling after asking."""
 
-import shutil
 from importlib import import_module
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connections
 
 from accounts.services import ORGANIZERS_GROUP
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from bookings.models import Booking
 from bookings.tests.factories import fill
-from eventhub.testing import skip_unless_ci
 from events.tests.factories import EventFactory
-
-CHROMIUM = "/usr/bin/chromium"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The group's permissions come from a data migration, which a transactional test's flush empties.
 ORGANIZER_PERMISSIONS = import_module("accounts.migrations.0002_organizers_group").ORGANIZER_PERMISSIONS
-
-
-@pytest.fixture
-def page(monkeypatch):
-    if not shutil.which(CHROMIUM):
-        skip_unless_ci(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        connections.close_all()
 
 
 @pytest.fixture

@@ -1,42 +1,12 @@
 """The main attendee journey in a real browser: Playwright driving Debian's Chromium."""
 
-import shutil
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from bookings.models import Booking
-from eventhub.testing import skip_unless_ci
 from events.tests.factories import EventFactory
 
-CHROMIUM = "/usr/bin/chromium"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def page(monkeypatch):
-    if not shutil.which(CHROMIUM):
-        skip_unless_ci(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # ORM calls are still plain synchronous code.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-        # Connections the test opened while Playwright's loop ran live in that
-        # loop's context: close them here, or the test database cannot be dropped.
-        connections.close_all()
 
 
 def test_attendee_signs_up_finds_books_and_cancels(live_server, page):

@@ -132,3 +132,20 @@ def test_an_action_on_ids_that_are_no_ids_is_a_400(client, organizer, rows, mode
     client.force_login(organizer)
     response = client.post(changelist(model), {"action": "cancel_selected", "_selected_action": [selected]})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/admin/auth/group/?name__regex=(",
+        "/admin/token_blacklist/outstandingtoken/?jti__regex=(",
+        "/admin/token_blacklist/outstandingtoken/?created_at__year=999999999999999999999999",
+        "/admin/token_blacklist/blacklistedtoken/?blacklisted_at__year=999999999999999999999999",
+    ],
+)
+def test_the_admins_that_come_with_django_and_simplejwt_refuse_junk_too(client, staff, address):
+    client.force_login(staff)
+
+    response = client.get(address)
+
+    assert response.status_code < 500
