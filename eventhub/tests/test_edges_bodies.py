@@ -1,10 +1,14 @@
 """Malformed and oversized bodies get a 400 or 413 in plain words: never a 500, never an ERROR line."""
 
+import io
 import logging
 
 import pytest
+from django.core.exceptions import RequestDataTooBig
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
+
+from eventhub.parsers import FormParser, JSONParser
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +136,20 @@ def test_a_bad_host_under_the_api_gets_json_and_no_error_line(api_client, caplog
         "code": "bad_request",
     }
     assert no_errors_logged(caplog)
+
+
+@pytest.mark.parametrize("parser", [JSONParser, FormParser])
+def test_a_body_without_a_length_is_read_no_further_than_the_limit(parser, settings):
+    """A chunked body carries no Content-Length for Django to check first: the parser stops at the limit."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    stream = io.BytesIO(b"1" * 10_000)
+
+    with pytest.raises(RequestDataTooBig):
+        parser().parse(stream, parser.media_type, {})
+
+    assert stream.tell() == 1_001
+
+
+def test_a_body_within_the_limit_parses_as_usual(settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    assert JSONParser().parse(io.BytesIO(b'{"event": 1}'), "application/json", {}) == {"event": 1}
