@@ -175,11 +175,7 @@ def sign_in(*, request, username: str, password: str) -> User | None:
     Django's authenticate does); refuses with ``login_locked`` while the username
     or the address is locked out, and ``service_unavailable`` when the cache is down.
     """
-    address = client_address(request)
-    _take_attempt(username=username, address=address)
-    user = authenticate(request, username=username, password=password)
-    _settle_attempt(username=username, address=address, succeeded=user is not None)
-    return user
+    return _counted(request, username, lambda: authenticate(request, username=username, password=password))
 
 
 def check_current_password(*, request, user: User, password: str) -> bool:
@@ -187,11 +183,16 @@ def check_current_password(*, request, user: User, password: str) -> bool:
 
     A stolen access token must not become a way to guess the account's password.
     """
+    return _counted(request, user.username, lambda: user.check_password(password))
+
+
+def _counted(request, username: str, attempt):
+    """Run a password check as one attempt against the lockout: counted before, settled after."""
     address = client_address(request)
-    _take_attempt(username=user.username, address=address)
-    correct = user.check_password(password)
-    _settle_attempt(username=user.username, address=address, succeeded=correct)
-    return correct
+    _take_attempt(username=username, address=address)
+    outcome = attempt()
+    _settle_attempt(username=username, address=address, succeeded=bool(outcome))
+    return outcome
 
 
 def rotate_refresh_token(*, token) -> None:

@@ -11,7 +11,6 @@ import argparse
 import dataclasses
 import logging
 import os
-import secrets
 import signal
 import sys
 import tempfile
@@ -20,12 +19,12 @@ from pathlib import Path
 
 from bench import database, report
 from bench.plan import FULL, SMOKE, BenchTimeout, Deadline
+from bench.server import production_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 LOG_DIR = BENCH_DIR / "out"  # the servers' logs, never committed
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_bench"
 SMOKE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_bench_smoke"
-RAISED_RATE = "1000000/min"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -46,31 +45,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.database_url = args.database_url or (SMOKE_DATABASE_URL if args.smoke else DEFAULT_DATABASE_URL)
     return args
-
-
-def app_env(database_url: str, static_root: Path) -> dict[str, str]:
-    """Production settings, built from scratch so nothing inherited (SSL redirects, another
-    DATABASE_URL or CACHE_URL) changes what is measured. Throttles are raised: one generator
-    address sends every request."""
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "LANG": "C.UTF-8",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url,
-        "CACHE_URL": "locmemcache://",
-        "EMAIL_URL": "consolemail://",
-        "STATIC_MANIFEST": "0",
-        "STATIC_ROOT": str(static_root),
-        "SECURE_SSL_REDIRECT": "0",
-        "THROTTLE_ANON": RAISED_RATE,
-        "THROTTLE_USER": RAISED_RATE,
-        "THROTTLE_AUTH": RAISED_RATE,
-        "JWT_ACCESS_MINUTES": "60",
-        "LOG_LEVEL": "INFO",
-    }
 
 
 def _interrupt_on_signals() -> None:
@@ -94,7 +68,7 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
     deadline = Deadline(args.timeout or (120.0 if args.smoke else 280.0))
     db = database.DatabaseUrl(args.database_url)
     static_root = Path(tempfile.mkdtemp(prefix="eventhub-bench-static-"))
-    env = app_env(db.url, static_root)
+    env = production_env(database_url=db.url, cache_url="locmemcache://", STATIC_ROOT=str(static_root))
     print(f"Database {db.name}: recreating and migrating")
     postgres_version = database.recreate(db)
     database.setup_django(env)

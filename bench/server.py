@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -13,6 +14,39 @@ from pathlib import Path
 
 HOST = "127.0.0.1"
 STOP_GRACE_SECONDS = 10
+RAISED_RATE = "1000000/min"
+
+
+def production_env(*, database_url: str, cache_url: str, **overrides: str) -> dict[str, str]:
+    """Production settings built from scratch, so nothing inherited (SSL redirects, DEBUG, another
+    DATABASE_URL or CACHE_URL) changes what runs.
+
+    Throttles and the per-address sign-in lockout are raised, because every request comes from one
+    loopback address; a caller that is about them passes its own values in ``overrides``.
+    """
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": "C.UTF-8",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "CACHE_URL": cache_url,
+        "EMAIL_URL": "consolemail://",
+        "STATIC_MANIFEST": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "TRUSTED_PROXY_COUNT": "0",
+        "THROTTLE_ANON": RAISED_RATE,
+        "THROTTLE_USER": RAISED_RATE,
+        "THROTTLE_AUTH": RAISED_RATE,
+        "LOGIN_FAILURES_PER_USERNAME": "5",
+        "LOGIN_FAILURES_PER_ADDRESS": "1000000",
+        "JWT_ACCESS_MINUTES": "60",
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
+        **overrides,
+    }
 
 
 def free_port() -> int:

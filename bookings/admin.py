@@ -11,7 +11,7 @@ from bookings.models import Booking
 from eventhub.admin_tools import (
     ConsoleAdminMixin,
     OrganizerScopedMixin,
-    confirm_then,
+    ask_then_report_each,
     event_time,
     report_each,
 )
@@ -120,10 +120,12 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
     @admin.action(description="Cancel the selected bookings (the waitlist moves up)", permissions=["change"])
     def cancel_selected(self, request, queryset):
         bookings = queryset.select_related("user", "event")
-        return confirm_then(
+        return ask_then_report_each(
             self,
             request,
             bookings,
+            lambda booking: services.cancel_booking(booking=booking, by=request.user),
+            done=("Cancelled %(count)d booking.", "Cancelled %(count)d bookings."),
             action="cancel_selected",
             question="Cancel these bookings?",
             consequence=(
@@ -133,13 +135,6 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
             describe=lambda booking: (
                 f"{booking.user.username} ({booking.user.email}) at {booking.event.title}, "
                 f"{event_time(booking.event.starts_at, booking.event)}: {booking.status_label}"
-            ),
-            act=lambda: report_each(
-                self,
-                request,
-                bookings,
-                lambda booking: services.cancel_booking(booking=booking, by=request.user),
-                done=("Cancelled %(count)d booking.", "Cancelled %(count)d bookings."),
             ),
         )
 

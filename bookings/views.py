@@ -3,10 +3,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.generic import TemplateView
 
+from accounts.views import safe_next
 from bookings import selectors, services
 from bookings.models import Booking
 from eventhub.errors import DomainError
@@ -15,10 +15,7 @@ from events.models import Event
 
 def _safe_next(request, fallback: str) -> str:
     """Where the form or link said to go back to, if that is on this site; else ``fallback``."""
-    target = request.POST.get("next") or request.GET.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return resolve_url(fallback)
+    return safe_next(request) or resolve_url(fallback)
 
 
 class SignInThenReturnMixin(LoginRequiredMixin):

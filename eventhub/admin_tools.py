@@ -146,17 +146,26 @@ def report_each(modeladmin, request, objects, service, *, done: tuple[str, str])
         modeladmin.message_user(request, ngettext(*done, count) % {"count": count}, messages.SUCCESS)
 
 
-def confirm_then(
-    modeladmin, request, objects, *, act, action: str, question: str, consequence: str, describe=str
+def ask_then_report_each(
+    modeladmin,
+    request,
+    objects,
+    service,
+    *,
+    done: tuple[str, str],
+    action: str,
+    question: str,
+    consequence: str,
+    describe=str,
 ):
-    """Run ``act()`` only when the POST comes from the page that asked first; until then, that page.
+    """``report_each`` only when the POST comes from the page that asked first; until then, that page.
 
     Like Django's "delete selected": the action's first POST answers with a
     page that lists what it will act on and says what happens; only the POST
     from that page, carrying exactly the objects listed, acts.
     """
     if request.POST.get("confirmed") == "yes":
-        act()
+        report_each(modeladmin, request, objects, service, done=done)
         return None
     opts = modeladmin.opts
     context = {

@@ -23,7 +23,7 @@ from bookings.models import Booking
 from eventhub.admin_tools import (
     ConsoleAdminMixin,
     OrganizerScopedMixin,
-    confirm_then,
+    ask_then_report_each,
     event_time,
     report_each,
 )
@@ -276,7 +276,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             return HttpResponseRedirect(reverse("admin:events_event_change", args=[object_id]))
 
     def delete_model(self, request, obj):
-        """Delete through the booking service, which decides under the event's lock."""
+        """Delete through the event service, which decides under the event's lock."""
         services.delete_event(event=obj, by=request.user)
 
     def delete_queryset(self, request, queryset):
@@ -317,23 +317,18 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
 
     @admin.action(description="Cancel the selected events (bookings stay on record)", permissions=["change"])
     def cancel_selected(self, request, queryset):
-        return confirm_then(
+        return ask_then_report_each(
             self,
             request,
             queryset,
+            lambda event: services.cancel_event(event=event, by=request.user),
+            done=("Cancelled %(count)d event.", "Cancelled %(count)d events."),
             action="cancel_selected",
             question="Cancel these events?",
             consequence="Booking closes for good; every booking stays on record.",
             describe=lambda event: (
                 f"{event.title}, {local_start(event)}: {event.booked_seats} booked, "
                 f"{event.waitlist_size} on the waitlist"
-            ),
-            act=lambda: report_each(
-                self,
-                request,
-                queryset,
-                lambda event: services.cancel_event(event=event, by=request.user),
-                done=("Cancelled %(count)d event.", "Cancelled %(count)d events."),
             ),
         )
 

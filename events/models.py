@@ -114,12 +114,7 @@ class EventQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Published and cancelled events for everyone; drafts only to those who run them."""
-        if user.is_authenticated and user.is_site_staff:
-            return self
-        public = ~Q(status=Event.Status.DRAFT)
-        if user.is_authenticated and user.is_organizer:
-            return self.filter(public | Q(organizer=user))
-        return self.filter(public)
+        return self.exclude(status=Event.Status.DRAFT) | self.managed_by(user)
 
 
 class Event(models.Model):

@@ -90,25 +90,14 @@ def test_the_api_password_change_is_limited_like_a_sign_in(api_client, attendee,
     assert attendee.check_password(DEFAULT_PASSWORD)
 
 
-def test_the_site_password_change_is_limited_like_a_sign_in(client, attendee, settings):
-    settings.LOGIN_FAILURES_PER_USERNAME = 2
-    client.force_login(attendee)
-    new = {"new_password1": "plum-orchard-42-sunrise", "new_password2": "plum-orchard-42-sunrise"}
-    for _ in range(2):
-        client.post("/accounts/password/", {**new, "old_password": "guess"})
-    response = client.post("/accounts/password/", {**new, "old_password": DEFAULT_PASSWORD})
-    assert "Too many failed sign-in attempts" in response.text
-    attendee.refresh_from_db()
-    assert attendee.check_password(DEFAULT_PASSWORD)
-
-
-def test_the_admin_password_change_is_limited_like_a_sign_in(client, organizer, settings):
+@pytest.mark.parametrize("page", ["/accounts/password/", "/admin/password_change/"])
+def test_the_site_and_admin_password_changes_are_limited_like_a_sign_in(client, organizer, settings, page):
     settings.LOGIN_FAILURES_PER_USERNAME = 2
     client.force_login(organizer)
     new = {"new_password1": "plum-orchard-42-sunrise", "new_password2": "plum-orchard-42-sunrise"}
     for _ in range(2):
-        assert client.post("/admin/password_change/", {**new, "old_password": "guess"}).status_code == 200
-    response = client.post("/admin/password_change/", {**new, "old_password": DEFAULT_PASSWORD})
+        assert client.post(page, {**new, "old_password": "guess"}).status_code == 200
+    response = client.post(page, {**new, "old_password": DEFAULT_PASSWORD})
     assert "Too many failed sign-in attempts" in response.text
     organizer.refresh_from_db()
     assert organizer.check_password(DEFAULT_PASSWORD)

@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import subprocess
 import sys
 import threading
@@ -28,7 +27,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_REDIS = "redis://127.0.0.1:6379"
 REQUEST_TIMEOUT = 30.0
-RAISED_RATE = "1000000/min"
 
 
 def postgres_server_url() -> str:
@@ -74,37 +72,6 @@ class ScratchDatabase:
 
     def drop(self) -> None:
         self._execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name)))
-
-
-def production_env(*, database_url: str, cache_url: str, **overrides: str) -> dict[str, str]:
-    """Production settings built from scratch, so nothing inherited (another DATABASE_URL, DEBUG) leaks in.
-
-    Throttles and the per-address sign-in lockout are raised, because every request comes from one
-    address; a test that is about them passes its own values in ``overrides``.
-    """
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "LANG": "C.UTF-8",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url,
-        "CACHE_URL": cache_url,
-        "EMAIL_URL": "consolemail://",
-        "STATIC_MANIFEST": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "TRUSTED_PROXY_COUNT": "0",
-        "THROTTLE_ANON": RAISED_RATE,
-        "THROTTLE_USER": RAISED_RATE,
-        "THROTTLE_AUTH": RAISED_RATE,
-        "LOGIN_FAILURES_PER_USERNAME": "5",
-        "LOGIN_FAILURES_PER_ADDRESS": "1000000",
-        "JWT_ACCESS_MINUTES": "60",
-        "LOG_LEVEL": "INFO",
-        "LOG_FORMAT": "json",
-        **overrides,
-    }
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:

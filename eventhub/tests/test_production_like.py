@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import pytest
 
 from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN
+from bench.server import production_env
 from eventhub.testing import skip_unless_ci
 from eventhub.tests.production_server import (
     Answer,
@@ -27,7 +28,6 @@ from eventhub.tests.production_server import (
     manage,
     postgres_server_url,
     problem_lines,
-    production_env,
     race,
     redis_url,
     start_server,
