@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
-from events.models import Event
+from events.models import DEFAULT_TICKET_TYPE_NAME, Event, TicketType
 
 BATCH = 5_000
 PASSWORD = "bench-password-not-secret"
@@ -61,9 +61,14 @@ def _event(organizer: User, title: str, capacity: int, days_ahead: int) -> Event
     )
 
 
+def _general_admission(event: Event) -> TicketType:
+    return TicketType(event=event, name=DEFAULT_TICKET_TYPE_NAME, capacity=event.capacity)
+
+
 def create_event(organizer: User, *, title: str, capacity: int) -> Event:
     event = _event(organizer, title, capacity, days_ahead=30)
     event.save()
+    _general_admission(event).save()
     return event
 
 
@@ -74,6 +79,7 @@ def create_events(organizer: User, count: int, *, start: int = 0) -> None:
         for i in range(start, count)
     ]
     Event.objects.bulk_create(events, batch_size=BATCH)
+    TicketType.objects.bulk_create(map(_general_admission, events), batch_size=BATCH)
 
 
 @transaction.atomic
@@ -81,9 +87,11 @@ def fill_event(event: Event, holders: list[User], *, cancelled: int) -> None:
     """Give each holder a booking: the last ``cancelled`` are cancelled, the rest confirmed and counted."""
     now = timezone.now()
     confirmed = len(holders) - cancelled
+    ticket_type = TicketType.objects.get(event=event)
     bookings = [
         Booking(
             event=event,
+            ticket_type=ticket_type,
             user=user,
             status=Booking.Status.CONFIRMED if i < confirmed else Booking.Status.CANCELLED,
             cancelled_at=None if i < confirmed else now,
@@ -92,6 +100,7 @@ def fill_event(event: Event, holders: list[User], *, cancelled: int) -> None:
     ]
     Booking.objects.bulk_create(bookings, batch_size=BATCH)
     Event.objects.filter(pk=event.pk).update(booked_seats=confirmed)
+    TicketType.objects.filter(pk=ticket_type.pk).update(booked_seats=confirmed)
 
 
 def analyze() -> None:

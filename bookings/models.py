@@ -44,6 +44,12 @@ class Booking(models.Model):
     # PROTECT: a booking is a record; events and accounts with bookings are
     # cancelled or emptied through the services, never dropped with them.
     event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="bookings")
+    # Always a type of ``event`` (the booking service checks it under the event's lock).
+    ticket_type = models.ForeignKey("events.TicketType", on_delete=models.PROTECT, related_name="bookings")
+    # The numbered seat of a seated type, held while the booking is active; kept on record after.
+    seat = models.ForeignKey(
+        "events.Seat", on_delete=models.PROTECT, null=True, blank=True, related_name="bookings"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
     status = models.CharField(max_length=16, choices=Status.choices, editable=False)
     # When the person joined the waitlist: the queue is served in this order.
@@ -66,6 +72,13 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=["confirmed", "waitlisted", "cancelled"]),
                 name="booking_status_valid",
+            ),
+            # Beside the service's check: a seat is held by one active booking at most.
+            models.UniqueConstraint(
+                fields=["seat"],
+                condition=models.Q(status__in=["confirmed", "waitlisted"], seat__isnull=False),
+                name="booking_one_active_per_seat",
+                violation_error_message="This seat is already taken.",
             ),
         ]
         indexes = [

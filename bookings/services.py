@@ -16,6 +16,7 @@ emails) run on commit, so a rolled-back booking leaves no trace.
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,7 +28,8 @@ from django.utils import timezone
 from bookings.models import Booking
 from eventhub.errors import DomainError, ErrorCode
 from events.locks import event_not_found, lock_event, lock_events
-from events.models import Event
+from events.models import Event, Seat, TicketType
+from events.selectors import best_free_seat, nearest_free_seats
 from events.services import ensure_manages
 
 logger = logging.getLogger("eventhub.bookings")
@@ -44,10 +46,18 @@ def _booking_of_locked_event(booking_id: int, event_id: int) -> Booking:
     return booking
 
 
-def _move_counter(event: Event, delta: int) -> None:
-    if delta:
-        Event.objects.filter(pk=event.pk).update(booked_seats=F("booked_seats") + delta)
-        event.booked_seats += delta  # mirrors the row we hold locked
+def _move_counters(event: Event, ticket_type: TicketType, delta: int) -> None:
+    """Move the event's and the type's counters together, in SQL, mirroring the locked rows we hold."""
+    Event.objects.filter(pk=event.pk).update(booked_seats=F("booked_seats") + delta)
+    TicketType.objects.filter(pk=ticket_type.pk).update(booked_seats=F("booked_seats") + delta)
+    event.booked_seats += delta
+    ticket_type.booked_seats += delta
+
+
+def _hold_seat(seat: Seat | None, held: bool) -> None:
+    if seat is not None:
+        Seat.objects.filter(pk=seat.pk).update(held=held)
+        seat.held = held
 
 
 def _log(action: str, booking: Booking, **extra) -> None:
@@ -85,21 +95,45 @@ def _lock_event_noting_booking(event_id: int, user) -> Event:
     return lock_event(event_id, also_read={"held_status": Subquery(held)})
 
 
-def book(*, user, event: Event, waitlist: bool = False) -> Booking:
-    """Give ``user`` a seat at ``event``, or a waitlist place when it is full and they asked.
+def book(
+    *,
+    user,
+    event: Event,
+    ticket_type: TicketType | None = None,
+    seat: Seat | None = None,
+    waitlist: bool = False,
+) -> Booking:
+    """Give ``user`` a ticket of ``ticket_type`` at ``event`` (and ``seat``, or the best free one, when
+    the type is seated), or a waitlist place for that type when it or the event is full and they asked.
 
-    Guarantees: never more confirmed bookings than seats, however many
-    requests race; one booking row per person and event (a cancelled one is
-    re-activated). Only ``event.pk`` is used: the row is read under its lock,
-    so a caller holding just an id passes ``Event(pk=id)`` and skips a read.
+    Guarantees: never more confirmed bookings than the event's capacity or the
+    type's, never a seat sold twice, however many requests race; one booking
+    row per person and event (a cancelled one is re-activated). ``ticket_type``
+    may be left out when the event has exactly one type on sale. Only the pks
+    of ``event``, ``ticket_type`` and ``seat`` are used: the rows are read under
+    the event's lock, so a caller holding just ids passes ``Event(pk=id)``.
     """
+    choice = _Choice(
+        ticket_type_id=ticket_type.pk if ticket_type else None,
+        seat_id=seat.pk if seat else None,
+        waitlist=waitlist,
+    )
     try:
-        return _book(user=user, event_id=event.pk, waitlist=waitlist)
+        return _book(user=user, event_id=event.pk, choice=choice)
     except IntegrityError:
         refusal = _gone(user=user, event_id=event.pk)
         if refusal is None:
             raise
         raise refusal from None
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """What the buyer asked for, as ids to be read under the lock."""
+
+    ticket_type_id: int | None
+    seat_id: int | None
+    waitlist: bool
 
 
 def _gone(*, user, event_id: int) -> DomainError | None:
@@ -111,26 +145,35 @@ def _gone(*, user, event_id: int) -> DomainError | None:
     return None
 
 
-def _book(*, user, event_id: int, waitlist: bool) -> Booking:
+def _book(*, user, event_id: int, choice: _Choice) -> Booking:
     with transaction.atomic():
         event = _lock_event_noting_booking(event_id, user if user.is_authenticated else None)
-        _refuse_unless_bookable(user=user, event=event, waitlist=waitlist)
+        _refuse_unless_bookable(user=user, event=event, waitlist=choice.waitlist)
+        ticket_type = _ticket_type_to_sell(event, choice.ticket_type_id)
+        full = _full_refusal(event, ticket_type)
+        if full is not None and not choice.waitlist:
+            raise full
         booking = Booking.objects.filter(event=event, user=user).first() or Booking(event=event, user=user)
         if booking.is_active:  # a double click that got the lock first
             raise _already_booked(booking.status)
-        if not event.is_full:
-            booking.status = Booking.Status.CONFIRMED
-            booking.waitlisted_at = None
-            _move_counter(event, +1)
+        booking.event, booking.ticket_type = event, ticket_type
+        if full is None:
+            _confirm(booking, seat=_seat_to_sell(ticket_type, choice.seat_id))
         else:
-            booking.status = Booking.Status.WAITLISTED
+            booking.status, booking.seat = Booking.Status.WAITLISTED, None
             booking.waitlisted_at = timezone.now()
         booking.cancelled_at = None
         booking.checked_in_at = None
-        booking.event = event
         booking.save()
         _log("booking.created", booking)
         return booking
+
+
+def _confirm(booking: Booking, *, seat: Seat | None) -> None:
+    """Make ``booking`` (not yet saved) hold its place: counters and seat move under the event's lock."""
+    booking.status, booking.seat, booking.waitlisted_at = Booking.Status.CONFIRMED, seat, None
+    _move_counters(booking.event, booking.ticket_type, +1)
+    _hold_seat(seat, True)
 
 
 def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
@@ -139,8 +182,89 @@ def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
         raise refusal
     if event.held_status in Booking.ACTIVE_STATUSES:
         raise _already_booked(event.held_status)
-    if event.is_full and not waitlist:
-        raise DomainError(ErrorCode.EVENT_FULL, "This event is full. You can join the waitlist.")
+    if event.is_full and not waitlist:  # the flash sale's common answer, before any other read
+        raise _event_full()
+
+
+def _event_full() -> DomainError:
+    return DomainError(ErrorCode.EVENT_FULL, "This event is full. You can join the waitlist.")
+
+
+def _ticket_type_to_sell(event: Event, ticket_type_id: int | None) -> TicketType:
+    """The type asked for, read under the event's lock; left out, the event's one type on sale."""
+    types = TicketType.objects.filter(event=event)
+    if ticket_type_id is not None:
+        ticket_type = types.filter(pk=ticket_type_id).first()
+        if ticket_type is None:
+            raise DomainError(
+                ErrorCode.INVALID_TICKET_TYPE,
+                "This ticket type is not sold at this event.",
+                field="ticket_type",
+            )
+    else:
+        on_sale = list(types.on_sale()[:2])
+        if len(on_sale) != 1:
+            raise _pick_a_type(on_sale)
+        (ticket_type,) = on_sale
+    ticket_type.event = event
+    reason = ticket_type.not_on_sale_reason()
+    if reason:
+        raise DomainError(ErrorCode.NOT_ON_SALE, reason, field="ticket_type")
+    return ticket_type
+
+
+def _pick_a_type(on_sale: list[TicketType]) -> DomainError:
+    if on_sale:
+        return DomainError(
+            ErrorCode.TICKET_TYPE_REQUIRED,
+            "Choose a ticket type: this event sells several.",
+            field="ticket_type",
+        )
+    return DomainError(
+        ErrorCode.NOT_ON_SALE, "No tickets of this event are on sale now.", field="ticket_type"
+    )
+
+
+def _full_refusal(event: Event, ticket_type: TicketType) -> DomainError | None:
+    """Why no place of ``ticket_type`` is free now, or None; decided from the locked rows' counters."""
+    if ticket_type.is_full:
+        return DomainError(
+            ErrorCode.TICKET_TYPE_FULL,
+            f"{ticket_type.name} is sold out. You can join its waitlist or choose another ticket type.",
+            field="ticket_type",
+        )
+    return _event_full() if event.is_full else None
+
+
+def _seat_to_sell(ticket_type: TicketType, seat_id: int | None) -> Seat | None:
+    """The seat asked for, or the best free one for a seated type; None for a type without seats."""
+    if not ticket_type.seated:
+        if seat_id is not None:
+            raise DomainError(
+                ErrorCode.INVALID_SEAT, f"{ticket_type.name} has no numbered seats.", field="seat"
+            )
+        return None
+    if seat_id is None:
+        seat = best_free_seat(ticket_type)
+        if seat is None:  # the free ones are blocked
+            raise DomainError(ErrorCode.TICKET_TYPE_FULL, f"{ticket_type.name} has no free seats left.")
+        return seat
+    seat = Seat.objects.filter(pk=seat_id, ticket_type=ticket_type, blocked=False).first()
+    if seat is None:
+        raise DomainError(
+            ErrorCode.INVALID_SEAT, f"This seat is not for sale as {ticket_type.name}.", field="seat"
+        )
+    if seat.held:
+        raise _seat_taken(seat)
+    return seat
+
+
+def _seat_taken(seat: Seat) -> DomainError:
+    nearby = nearest_free_seats(seat)
+    offer = (
+        f" Free seats nearby: {', '.join(s.label for s in nearby)}." if nearby else " No other seat is free."
+    )
+    return DomainError(ErrorCode.SEAT_TAKEN, f"{seat.label} has just been taken.{offer}", field="seat")
 
 
 def _already_booked(status: str) -> DomainError:
@@ -178,37 +302,64 @@ def _cancel_locked(*, event: Event, booking: Booking, by) -> None:
     booking.save(update_fields=["status", "cancelled_at", "waitlisted_at", "updated_at"])
     _log("booking.cancelled", booking, by_user_id=by.pk)
     if was_confirmed:
-        _move_counter(event, -1)
+        _release(booking)
         _promote_waitlist(event)
 
 
+def _release(booking: Booking) -> None:
+    """Give back the place ``booking`` held: both counters and its seat (the booking keeps it on record)."""
+    _move_counters(booking.event, booking.ticket_type, -1)
+    _hold_seat(booking.seat, False)
+
+
 def _promote_waitlist(event: Event) -> list[Booking]:
-    """Fill the locked event's free seats from its waitlist, first come first served."""
-    free = event.capacity - event.booked_seats
-    if event.status != Event.Status.PUBLISHED or free <= 0:
+    """Fill the locked event's free places from its waitlist, first come first served.
+
+    The oldest waitlisted booking whose type has room goes first, across types:
+    when the event's own capacity was the binding limit, any type may gain. A
+    seated type's booking gets the best free seat. Each pass reads only
+    bookings of types with room, so a long line for a sold-out type is not read.
+    """
+    if event.status != Event.Status.PUBLISHED:
         return []
-    promoted = list(Booking.objects.filter(event=event).in_waitlist_order().select_related("user")[:free])
-    if not promoted:
-        return []
-    now = timezone.now()
-    Booking.objects.filter(pk__in=[b.pk for b in promoted]).update(
-        status=Booking.Status.CONFIRMED, waitlisted_at=None, updated_at=now
-    )
-    _move_counter(event, len(promoted))
-    for booking in promoted:
-        booking.status = Booking.Status.CONFIRMED
-        booking.event = event
-        _log("booking.promoted", booking)
-        _notify_promoted(booking)
+    rooms = {t.pk: t for t in TicketType.objects.filter(event=event) if not t.is_full}
+    promoted = []
+    while rooms and not event.is_full:
+        line = Booking.objects.filter(event=event, ticket_type_id__in=rooms).in_waitlist_order()
+        batch = list(line.select_related("user", "ticket_type")[: event.capacity - event.booked_seats])
+        if not batch:
+            break
+        for booking in batch:
+            if booking.ticket_type_id in rooms and not event.is_full:
+                promoted += _promote(booking, event=event, rooms=rooms)
     return promoted
+
+
+def _promote(booking: Booking, *, event: Event, rooms: dict[int, TicketType]) -> list[Booking]:
+    """Confirm one waitlisted booking of a type with room; a seated type with no free seat leaves."""
+    ticket_type = rooms[booking.ticket_type_id]
+    seat = best_free_seat(ticket_type) if ticket_type.seated else None
+    if ticket_type.seated and seat is None:
+        del rooms[ticket_type.pk]
+        return []
+    booking.event, booking.ticket_type = event, ticket_type
+    _confirm(booking, seat=seat)
+    booking.save(update_fields=["status", "seat", "waitlisted_at", "updated_at"])
+    if ticket_type.is_full:
+        del rooms[ticket_type.pk]
+    _log("booking.promoted", booking)
+    _notify_promoted(booking)
+    return [booking]
 
 
 def _notify_promoted(booking: Booking) -> None:
     event = booking.event
+    seat = f" Your seat: {booking.seat.label}." if booking.seat else ""
     message = (
         f"Hello {booking.user.username},\n\n"
-        f"A seat opened up at “{event.title}” and it is now yours: your booking is confirmed.\n"
-        f"If you can no longer come, please cancel it so the next person gets the seat.\n"
+        f"A place opened up at “{event.title}” and it is now yours: your {booking.ticket_type.name} "
+        f"booking is confirmed.{seat}\n"
+        f"If you can no longer come, please cancel it so the next person gets the place.\n"
     )
     recipient = booking.user.email
     transaction.on_commit(
@@ -220,6 +371,69 @@ def _notify_promoted(booking: Booking) -> None:
             fail_silently=True,
         )
     )
+
+
+def change_ticket_type(*, booking: Booking, ticket_type: TicketType, seat: Seat | None = None, by) -> Booking:
+    """Move a confirmed booking to another type or seat (an upgrade to VIP, a seat beside a friend).
+
+    Atomic under the event's lock: the old place is given back only once the new
+    one is taken, so a refused move leaves the booking as it was. The owner may
+    move until the event starts, within the new type's sales window; the
+    event's organizer and staff may move anyone at any time. Asking for the place
+    the booking already holds changes nothing (a double click).
+    """
+    with transaction.atomic():
+        event = lock_event(booking.event_id)
+        booking = _booking_of_locked_event(booking.pk, event.pk)
+        booking.event = event
+        _refuse_unless_movable(booking, by=by)
+        manages = event.is_managed_by(by)
+        new_type = _type_to_move_to(event, ticket_type.pk, check_sales=not manages)
+        if _already_there(booking, new_type, seat):
+            return booking
+        if new_type.pk != booking.ticket_type_id and new_type.is_full:
+            raise _full_refusal(event, new_type)
+        new_seat = _seat_to_sell(new_type, seat.pk if seat else None)
+        old = Booking(event=event, ticket_type=booking.ticket_type, seat=booking.seat)
+        _release(old)
+        booking.ticket_type = new_type
+        _confirm(booking, seat=new_seat)
+        booking.save(update_fields=["ticket_type", "seat", "updated_at"])
+        _log("booking.moved", booking, from_ticket_type_id=old.ticket_type_id, by_user_id=by.pk)
+        _promote_waitlist(event)
+        return booking
+
+
+def _refuse_unless_movable(booking: Booking, *, by) -> None:
+    event = booking.event
+    manages = event.is_managed_by(by)
+    if not (manages or (by.is_authenticated and by.pk == booking.user_id)):
+        raise DomainError(ErrorCode.NOT_ALLOWED, "You cannot change someone else's booking.")
+    if booking.status != Booking.Status.CONFIRMED:
+        raise DomainError(ErrorCode.NOT_CONFIRMED, "Only a confirmed booking can change its ticket or seat.")
+    closed = None if manages else event.booking_closed_reason()
+    if closed:
+        raise DomainError(ErrorCode.NOT_BOOKABLE, closed)
+
+
+def _type_to_move_to(event: Event, ticket_type_id: int, *, check_sales: bool) -> TicketType:
+    if not check_sales:
+        new_type = TicketType.objects.filter(pk=ticket_type_id, event=event).first()
+        if new_type is None:
+            raise DomainError(
+                ErrorCode.INVALID_TICKET_TYPE,
+                "This ticket type is not sold at this event.",
+                field="ticket_type",
+            )
+        new_type.event = event
+        return new_type
+    return _ticket_type_to_sell(event, ticket_type_id)
+
+
+def _already_there(booking: Booking, ticket_type: TicketType, seat: Seat | None) -> bool:
+    if booking.ticket_type_id != ticket_type.pk:
+        return False
+    return not ticket_type.seated or seat is None or seat.pk == booking.seat_id
 
 
 def check_in(*, booking: Booking, by) -> Booking:
@@ -261,9 +475,32 @@ def fill_from_waitlist(sender, *, event: Event, **kwargs) -> None:
     _promote_waitlist(event)
 
 
-def counter_mismatches() -> list[tuple[Event, int]]:
-    """Events whose booked_seats differs from their confirmed rows, with the real count."""
-    annotated = Event.objects.annotate(
-        confirmed_rows=Count("bookings", filter=Q(bookings__status=Booking.Status.CONFIRMED))
+def counter_mismatches() -> list[str]:
+    """Every counter or seat that disagrees with the booking rows, in words; empty when all hold.
+
+    Checks each event's and each ticket type's ``booked_seats`` against its
+    confirmed bookings, every booking's type against its event, and every seat's
+    ``held`` flag against the active bookings holding it.
+    """
+    confirmed = Q(bookings__status=Booking.Status.CONFIRMED)
+    events = Event.objects.annotate(rows=Count("bookings", filter=confirmed)).exclude(rows=F("booked_seats"))
+    types = TicketType.objects.annotate(rows=Count("bookings", filter=confirmed)).exclude(
+        rows=F("booked_seats")
     )
-    return [(e, e.confirmed_rows) for e in annotated if e.confirmed_rows != e.booked_seats]
+    held = Q(bookings__status__in=Booking.ACTIVE_STATUSES)
+    seats = Seat.objects.annotate(holders=Count("bookings", filter=held)).exclude(
+        Q(held=True, holders=1) | Q(held=False, holders=0)
+    )
+    strays = Booking.objects.exclude(ticket_type__event=F("event"))
+    return [
+        *(
+            f"Event {e.pk} “{e.title}”: booked_seats={e.booked_seats}, confirmed bookings={e.rows}"
+            for e in events
+        ),
+        *(
+            f"Ticket type {t.pk} “{t.name}”: booked_seats={t.booked_seats}, confirmed bookings={t.rows}"
+            for t in types
+        ),
+        *(f"Seat {s.pk} ({s.label}): held={s.held}, active bookings={s.holders}" for s in seats),
+        *(f"Booking {b.pk}: its ticket type belongs to another event" for b in strays),
+    ]

@@ -26,6 +26,11 @@ class ErrorCode(StrEnum):
     INVALID_CAPACITY = "invalid_capacity", HTTPStatus.BAD_REQUEST
     CAPACITY_BELOW_BOOKED = "capacity_below_booked", HTTPStatus.BAD_REQUEST
     USERNAME_TAKEN = "username_taken", HTTPStatus.BAD_REQUEST
+    INVALID_TICKET_TYPE = "invalid_ticket_type", HTTPStatus.BAD_REQUEST
+    TICKET_TYPE_REQUIRED = "ticket_type_required", HTTPStatus.BAD_REQUEST
+    NOT_ON_SALE = "not_on_sale", HTTPStatus.BAD_REQUEST
+    INVALID_SEAT = "invalid_seat", HTTPStatus.BAD_REQUEST
+    INVALID_LAYOUT = "invalid_layout", HTTPStatus.BAD_REQUEST
     EMAIL_TAKEN = "email_taken", HTTPStatus.BAD_REQUEST
     # 401: who is asking is unknown or gone
     NOT_AUTHENTICATED = "not_authenticated", HTTPStatus.UNAUTHORIZED
@@ -38,6 +43,9 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found", HTTPStatus.NOT_FOUND
     # 409: conflicts with the current state
     EVENT_FULL = "event_full", HTTPStatus.CONFLICT
+    TICKET_TYPE_FULL = "ticket_type_full", HTTPStatus.CONFLICT
+    SEAT_TAKEN = "seat_taken", HTTPStatus.CONFLICT
+    LAST_TICKET_TYPE = "last_ticket_type", HTTPStatus.CONFLICT
     ALREADY_BOOKED = "already_booked", HTTPStatus.CONFLICT
     ALREADY_CANCELLED = "already_cancelled", HTTPStatus.CONFLICT
     HAS_EVENTS = "has_events", HTTPStatus.CONFLICT

@@ -161,6 +161,8 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
 # Internationalisation -------------------------------------------------------
+# The currency new events price their tickets in (ISO 4217); each event may change it.
+DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", default="EUR")
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

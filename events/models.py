@@ -1,6 +1,7 @@
 import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -13,9 +14,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import validate_timezone
+from eventhub.money import default_currency, validate_currency
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 100_000
 CAPACITY_RANGE_MESSAGE = f"Capacity must be between {MIN_CAPACITY} and {MAX_CAPACITY:,}."
+DEFAULT_TICKET_TYPE_NAME = "General admission"
+MAX_PRICE = Decimal("99999999.99")
 WORD = re.compile(r"\w+")
 
 
@@ -147,6 +151,12 @@ class Event(models.Model):
     # Confirmed bookings. Written only by bookings.services, under the row lock.
     booked_seats = models.PositiveIntegerField(default=0, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    currency = models.CharField(
+        max_length=3,
+        default=default_currency,
+        validators=[validate_currency],
+        help_text="ISO 4217 code of the currency its tickets are priced in, such as EUR.",
+    )
     # Stored copies (DERIVED_FIELDS), kept in step by save(), bulk_create() and update(), so the
     # filters run in SQL with the same answers on SQLite and PostgreSQL.
     # starts_on: the day the event starts where it happens, what a "from" or "to" date compares.
@@ -250,3 +260,180 @@ class Event(models.Model):
             errors["ends_at"] = "The event must end after it starts."
         if errors:
             raise ValidationError(errors)
+
+
+class TicketTypeQuerySet(models.QuerySet):
+    def on_sale(self, at=None):
+        """Types whose sales window is open at ``at`` (now by default); no bound means open that side."""
+        at = at or timezone.now()
+        return self.filter(Q(sales_start__isnull=True) | Q(sales_start__lte=at)).filter(
+            Q(sales_end__isnull=True) | Q(sales_end__gt=at)
+        )
+
+
+class TicketType(models.Model):
+    """A kind of place an event sells (General admission, VIP), with its own price and limit.
+
+    The event's own capacity caps all its types together: the types' capacities may
+    add up to more (a shared pool). ``booked_seats`` is written only by the booking
+    service, under the event's row lock.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, max_length=2_000)
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(MAX_PRICE)],
+        help_text="In the event's currency; 0 is free.",
+    )
+    capacity = models.PositiveIntegerField(
+        validators=[MinValueValidator(MIN_CAPACITY), MaxValueValidator(MAX_CAPACITY)],
+        help_text="Tickets of this type, at most; the event's capacity caps all types together.",
+    )
+    booked_seats = models.PositiveIntegerField(default=0, editable=False)
+    sales_start = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: on sale as soon as published."
+    )
+    sales_end = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: on sale until the event starts."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Display order, lowest first.")
+    seated = models.BooleanField(default=False, help_text="Sold as numbered seats from a seat layout.")
+
+    objects = TicketTypeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "name"],
+                name="ticket_type_name_unique_per_event",
+                violation_error_message="This event already has a ticket type with this name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(booked_seats__gte=0) & Q(booked_seats__lte=F("capacity")),
+                name="ticket_type_booked_within_capacity",
+                violation_error_message="Booked tickets must stay between 0 and the capacity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=MIN_CAPACITY) & Q(capacity__lte=MAX_CAPACITY),
+                name="ticket_type_capacity_range",
+                violation_error_message=CAPACITY_RANGE_MESSAGE,
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="ticket_type_price_not_negative",
+                violation_error_message="The price cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(sales_start__isnull=True)
+                | Q(sales_end__isnull=True)
+                | Q(sales_end__gt=F("sales_start")),
+                name="ticket_type_sales_end_after_start",
+                violation_error_message="Sales must end after they start.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.booked_seats, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.booked_seats >= self.capacity
+
+    @property
+    def is_free(self) -> bool:
+        return not self.price
+
+    def not_on_sale_reason(self, at=None) -> str | None:
+        """Why this type cannot be bought at ``at`` (now by default), in plain words, or None."""
+        at = at or timezone.now()
+        if self.sales_start and at < self.sales_start:
+            return f"{self.name} tickets go on sale on {self._local(self.sales_start)}."
+        if self.sales_end and at >= self.sales_end:
+            return f"{self.name} tickets are no longer on sale."
+        return None
+
+    @property
+    def on_sale(self) -> bool:
+        return self.not_on_sale_reason() is None
+
+    def _local(self, moment) -> str:
+        local = moment.astimezone(ZoneInfo(self.event.timezone))
+        return f"{local:%d %B %Y at %H:%M} ({self.event.timezone})"
+
+    def clean(self):
+        super().clean()
+        if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
+            raise ValidationError({"sales_end": "Sales must end after they start."})
+
+
+def row_label(index: int) -> str:
+    """The label of the ``index``-th row (0-based): A, B, ..., Z, AA, AB, ..., as theatres number them."""
+    label = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        label = chr(ord("A") + remainder) + label
+    return label
+
+
+class SeatQuerySet(models.QuerySet):
+    def free(self):
+        """Seats that can be sold now: not blocked and not held by an active booking."""
+        return self.filter(held=False, blocked=False)
+
+
+class Seat(models.Model):
+    """One numbered seat of a seated ticket type.
+
+    ``held`` is written only by the booking service under the event's lock; a
+    partial unique constraint on bookings backs it (one active booking per seat).
+    """
+
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="seats")
+    row = models.CharField(max_length=4)
+    # The row's place from the stage: A is 0. Sorts AA after Z, as the labels do not.
+    row_index = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField()
+    blocked = models.BooleanField(default=False, help_text="Kept out of sale (a broken seat, a camera).")
+    held = models.BooleanField(default=False, editable=False)
+
+    objects = SeatQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["row_index", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket_type", "row", "number"],
+                name="seat_unique_per_ticket_type",
+                violation_error_message="This seat already exists.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket_type", "row_index", "number"], name="seat_layout_idx"),
+            # The best free seat is the first row of this index: found without reading the taken ones.
+            models.Index(
+                fields=["ticket_type", "row_index", "number"],
+                name="seat_free_idx",
+                condition=Q(held=False, blocked=False),
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"Row {self.row}, seat {self.number}"
+
+    @property
+    def is_available(self) -> bool:
+        return not (self.held or self.blocked)

@@ -13,7 +13,9 @@ all beside their fields before it saves.
 
 import logging
 from copy import copy
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
@@ -23,7 +25,16 @@ from django.utils import timezone
 
 from eventhub.errors import DomainError, ErrorCode
 from events.locks import event_not_found, lock_event
-from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event
+from events.models import (
+    CAPACITY_RANGE_MESSAGE,
+    DEFAULT_TICKET_TYPE_NAME,
+    MAX_CAPACITY,
+    MIN_CAPACITY,
+    Event,
+    Seat,
+    TicketType,
+    row_label,
+)
 from events.signals import capacity_changed
 
 logger = logging.getLogger("eventhub.events")
@@ -109,6 +120,8 @@ def create_event(
     _raise_if(_start_refusal(event))
     with transaction.atomic():
         event.save()
+        # Every event sells at least one type: until the organizer adds others, this one.
+        TicketType.objects.create(event=event, name=DEFAULT_TICKET_TYPE_NAME, capacity=capacity)
         if status == Event.Status.PUBLISHED:
             event = publish_event(event=event, by=organizer)
     return event
@@ -222,10 +235,24 @@ def change_capacity(*, event: Event, capacity: int, by) -> Event:
 def _change_capacity_locked(*, event: Event, capacity: int, by) -> None:
     ensure_manages(event=event, by=by)
     _raise_if(capacity_refusal(event=event, capacity=capacity))
+    was = event.capacity
     Event.objects.filter(pk=event.pk).update(capacity=capacity, updated_at=timezone.now())
     event.capacity = capacity
+    _only_type_follows(event, was=was)
     # The bookings app fills new seats from the waitlist, under this same lock.
     capacity_changed.send(sender=Event, event=event)
+
+
+def _only_type_follows(event: Event, *, was: int) -> None:
+    """An event that sells one unseated type as large as itself keeps selling it up to its capacity.
+
+    So an event with just its general admission behaves as before types existed.
+    The type's booked tickets are the event's, so the new capacity (never below
+    the event's booked seats) is never below the type's either.
+    """
+    types = list(TicketType.objects.filter(event=event).values_list("pk", "seated", "capacity")[:2])
+    if len(types) == 1 and types[0][1:] == (False, was):
+        TicketType.objects.filter(pk=types[0][0]).update(capacity=event.capacity)
 
 
 def cancel_event(*, event: Event, by) -> Event:
@@ -262,6 +289,239 @@ def delete_event(*, event: Event, by) -> None:
                 ErrorCode.HAS_BOOKINGS,
                 "This event has bookings, so it cannot be deleted. Cancel it instead (status=cancelled).",
             ) from None
+
+
+# Ticket types and seats ------------------------------------------------------
+
+MAX_ROWS, MAX_SEATS_PER_ROW = 200, 500
+
+
+class TicketTypeChanges(TypedDict, total=False):
+    """What an organizer may change on a ticket type; capacity has its own rule, seats their layout."""
+
+    name: str
+    description: str
+    price: Decimal
+    sales_start: datetime | None
+    sales_end: datetime | None
+    position: int
+    capacity: int
+
+
+TICKET_TYPE_FIELDS = ("name", "description", "price", "sales_start", "sales_end", "position")
+
+
+@dataclass(frozen=True)
+class SeatLayout:
+    """A hall drawn by rule: ``rows`` rows named A, B, C, ... of seats 1..``seats_per_row``.
+
+    ``gaps`` are seat numbers left out of every row (an aisle, a pillar), so the
+    seat map shows a hole there and the numbers on either side stay as printed.
+    """
+
+    rows: int
+    seats_per_row: int
+    gaps: frozenset[int] = field(default_factory=frozenset)
+
+    def refusal(self) -> DomainError | None:
+        if not 1 <= self.rows <= MAX_ROWS:
+            return _layout_refusal(f"A hall has from 1 to {MAX_ROWS} rows.")
+        if not 1 <= self.seats_per_row <= MAX_SEATS_PER_ROW:
+            return _layout_refusal(f"A row has from 1 to {MAX_SEATS_PER_ROW} seats.")
+        if not self.numbers():
+            return _layout_refusal("The gaps leave no seat in a row.")
+        if self.rows * len(self.numbers()) > MAX_CAPACITY:
+            return _layout_refusal(f"A hall has at most {MAX_CAPACITY:,} seats.")
+        return None
+
+    def numbers(self) -> list[int]:
+        return [n for n in range(1, self.seats_per_row + 1) if n not in self.gaps]
+
+    def seats(self, ticket_type: TicketType) -> list[Seat]:
+        numbers = self.numbers()
+        return [
+            Seat(ticket_type=ticket_type, row=row_label(index), row_index=index, number=number)
+            for index in range(self.rows)
+            for number in numbers
+        ]
+
+
+def _layout_refusal(message: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_LAYOUT, message, field="layout")
+
+
+def _type_of_locked_event(ticket_type_id: int, event: Event) -> TicketType:
+    """Re-read a ticket type after its event is locked: the event's lock guards its types and seats."""
+    ticket_type = TicketType.objects.filter(pk=ticket_type_id, event=event).first()
+    if ticket_type is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This ticket type does not exist.")
+    ticket_type.event = event
+    return ticket_type
+
+
+def create_ticket_type(
+    *,
+    event: Event,
+    by,
+    name: str,
+    capacity: int | None = None,
+    price: Decimal = Decimal("0.00"),
+    description: str = "",
+    sales_start: datetime | None = None,
+    sales_end: datetime | None = None,
+    position: int | None = None,
+    layout: SeatLayout | None = None,
+) -> TicketType:
+    """Add a ticket type to an event; with a ``layout`` it is seated and sells exactly its seats."""
+    if layout is not None:
+        _raise_if(layout.refusal())
+    with transaction.atomic():
+        event = lock_event(event.pk)
+        ensure_manages(event=event, by=by)
+        if position is None:
+            position = (
+                max(TicketType.objects.filter(event=event).values_list("position", flat=True), default=-1) + 1
+            )
+        seats = layout.rows * len(layout.numbers()) if layout is not None else capacity
+        if seats is None:
+            raise DomainError(
+                ErrorCode.INVALID_CAPACITY,
+                "Say how many tickets of this type are for sale.",
+                field="capacity",
+            )
+        _raise_if(_type_capacity_range_refusal(seats))
+        ticket_type = TicketType(
+            event=event,
+            name=name,
+            description=description,
+            price=price,
+            capacity=seats,
+            sales_start=sales_start,
+            sales_end=sales_end,
+            position=position,
+            seated=layout is not None,
+        )
+        ticket_type.full_clean()
+        ticket_type.save()
+        if layout is not None:
+            Seat.objects.bulk_create(layout.seats(ticket_type), batch_size=2_000)
+        return ticket_type
+
+
+def update_ticket_type(*, ticket_type: TicketType, by, **changes: Unpack[TicketTypeChanges]) -> TicketType:
+    """Change a ticket type's details and capacity under its event's lock."""
+    unknown = changes.keys() - TicketTypeChanges.__annotations__.keys()
+    if unknown:
+        raise TypeError(f"update_ticket_type() got unexpected fields: {sorted(unknown)}")
+    with transaction.atomic():
+        event = lock_event(ticket_type.event_id)
+        ensure_manages(event=event, by=by)
+        ticket_type = _type_of_locked_event(ticket_type.pk, event)
+        capacity = changes.pop("capacity", None)
+        if capacity is not None and capacity != ticket_type.capacity:
+            _change_type_capacity_locked(ticket_type=ticket_type, capacity=capacity)
+        for name in TICKET_TYPE_FIELDS:
+            if name in changes:
+                setattr(ticket_type, name, changes[name])
+        ticket_type.full_clean()
+        ticket_type.save(update_fields=TICKET_TYPE_FIELDS)
+        return ticket_type
+
+
+def change_ticket_type_capacity(*, ticket_type: TicketType, capacity: int, by) -> TicketType:
+    """Set how many tickets of a type are for sale: never below those booked; a raise serves its waitlist."""
+    with transaction.atomic():
+        event = lock_event(ticket_type.event_id)
+        ensure_manages(event=event, by=by)
+        ticket_type = _type_of_locked_event(ticket_type.pk, event)
+        _change_type_capacity_locked(ticket_type=ticket_type, capacity=capacity)
+        return ticket_type
+
+
+def _type_capacity_range_refusal(capacity: int) -> DomainError | None:
+    if not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        return DomainError(ErrorCode.INVALID_CAPACITY, CAPACITY_RANGE_MESSAGE, field="capacity")
+    return None
+
+
+def ticket_type_capacity_refusal(*, ticket_type: TicketType, capacity: int) -> DomainError | None:
+    """Why ``ticket_type`` cannot sell ``capacity`` tickets, or None; decided from the row given."""
+    if ticket_type.seated:
+        return DomainError(
+            ErrorCode.INVALID_CAPACITY,
+            "A seated type sells its seats: change its seat layout instead.",
+            field="capacity",
+        )
+    if refusal := _type_capacity_range_refusal(capacity):
+        return refusal
+    if capacity < ticket_type.booked_seats:
+        return DomainError(
+            ErrorCode.CAPACITY_BELOW_BOOKED,
+            f"Capacity cannot be lower than the {ticket_type.booked_seats} tickets of this type booked.",
+            field="capacity",
+        )
+    return None
+
+
+def _change_type_capacity_locked(*, ticket_type: TicketType, capacity: int) -> None:
+    _raise_if(ticket_type_capacity_refusal(ticket_type=ticket_type, capacity=capacity))
+    TicketType.objects.filter(pk=ticket_type.pk).update(capacity=capacity)
+    ticket_type.capacity = capacity
+    capacity_changed.send(sender=TicketType, event=ticket_type.event)
+
+
+def delete_ticket_type(*, ticket_type: TicketType, by) -> None:
+    """Delete a ticket type nobody has booked; an event keeps at least one."""
+    with transaction.atomic():
+        event = lock_event(ticket_type.event_id)
+        ensure_manages(event=event, by=by)
+        ticket_type = _type_of_locked_event(ticket_type.pk, event)
+        if not TicketType.objects.filter(event=event).exclude(pk=ticket_type.pk).exists():
+            raise DomainError(
+                ErrorCode.LAST_TICKET_TYPE, "An event sells at least one ticket type: add another first."
+            )
+        try:
+            ticket_type.delete()
+        except ProtectedError:
+            raise DomainError(
+                ErrorCode.HAS_BOOKINGS,
+                "This ticket type has bookings, so it cannot be deleted. Stop its sales instead (sales end).",
+            ) from None
+
+
+def lay_out_seats(*, ticket_type: TicketType, layout: SeatLayout, by) -> TicketType:
+    """Draw a type's hall anew (it becomes seated and sells its seats); only before anyone booked it."""
+    _raise_if(layout.refusal())
+    with transaction.atomic():
+        event = lock_event(ticket_type.event_id)
+        ensure_manages(event=event, by=by)
+        ticket_type = _type_of_locked_event(ticket_type.pk, event)
+        if ticket_type.bookings.exists():
+            raise DomainError(
+                ErrorCode.HAS_BOOKINGS,
+                "This ticket type has bookings, so its hall cannot be redrawn. Block single seats instead.",
+            )
+        Seat.objects.filter(ticket_type=ticket_type).delete()
+        Seat.objects.bulk_create(layout.seats(ticket_type), batch_size=2_000)
+        ticket_type.seated, ticket_type.capacity = True, layout.rows * len(layout.numbers())
+        ticket_type.save(update_fields=["seated", "capacity"])
+        return ticket_type
+
+
+def set_seats_blocked(*, ticket_type: TicketType, seat_ids: list[int], blocked: bool, by) -> int:
+    """Keep seats out of sale (or put them back); a seat someone holds cannot be blocked."""
+    with transaction.atomic():
+        event = lock_event(ticket_type.event_id)
+        ensure_manages(event=event, by=by)
+        ticket_type = _type_of_locked_event(ticket_type.pk, event)
+        seats = Seat.objects.filter(ticket_type=ticket_type, pk__in=seat_ids)
+        held = seats.filter(held=True).first() if blocked else None
+        if held is not None:
+            raise DomainError(
+                ErrorCode.SEAT_TAKEN,
+                f"{held.label} is booked: move or cancel that booking before blocking it.",
+            )
+        return seats.update(blocked=blocked)
 
 
 # Checks that write nothing ----------------------------------------------------

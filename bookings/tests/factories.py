@@ -5,13 +5,13 @@ from bookings.models import Booking
 from events.models import Event
 
 
-def make_booking(*, user, event, waitlist=False):
-    return services.book(user=user, event=event, waitlist=waitlist)
+def make_booking(*, user, event, waitlist=False, ticket_type=None, seat=None):
+    return services.book(user=user, event=event, waitlist=waitlist, ticket_type=ticket_type, seat=seat)
 
 
-def fill(event, *, users):
-    """Book one seat per user (the waitlist once the seats are gone); returns the bookings."""
-    return [services.book(user=user, event=event, waitlist=True) for user in users]
+def fill(event, *, users, ticket_type=None):
+    """Book one place per user (the waitlist once the places are gone); returns the bookings."""
+    return [services.book(user=user, event=event, ticket_type=ticket_type, waitlist=True) for user in users]
 
 
 def assert_counter_exact(event: Event) -> None:

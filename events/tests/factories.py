@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import OrganizerFactory
-from events.models import Event
+from events.models import DEFAULT_TICKET_TYPE_NAME, Event, TicketType
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -12,6 +12,7 @@ class EventFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Event
+        skip_postgeneration_save = True
 
     organizer = factory.SubFactory(OrganizerFactory)
     title = factory.Sequence(lambda n: f"Event {n}")
@@ -22,6 +23,23 @@ class EventFactory(factory.django.DjangoModelFactory):
     timezone = "UTC"
     capacity = 10
     status = Event.Status.PUBLISHED
+
+    @factory.post_generation
+    def ticket_types(event, create, extracted, **kwargs):
+        """Every event sells at least one type, as create_event makes it: its general admission."""
+        if create and not extracted:
+            TicketType.objects.create(event=event, name=DEFAULT_TICKET_TYPE_NAME, capacity=event.capacity)
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory):
+    """A type as stored, without seats (lay them out with events.services.lay_out_seats)."""
+
+    class Meta:
+        model = TicketType
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Type {n}")
+    capacity = 10
 
 
 def start_event(event: Event) -> Event:

@@ -4,15 +4,15 @@ from bookings.services import counter_mismatches
 
 
 class Command(BaseCommand):
-    help = "Compare every event's booked_seats with its confirmed bookings; exit non-zero on any mismatch."
+    help = (
+        "Compare every event's and ticket type's booked_seats with their confirmed bookings and every "
+        "seat with the bookings holding it; exit non-zero on any mismatch."
+    )
 
     def handle(self, *args, **options):
         mismatches = counter_mismatches()
-        for event, confirmed in mismatches:
-            self.stderr.write(
-                f"Event {event.pk} “{event.title}”: booked_seats={event.booked_seats}, "
-                f"confirmed bookings={confirmed}"
-            )
+        for mismatch in mismatches:
+            self.stderr.write(mismatch)
         if mismatches:
-            raise CommandError(f"{len(mismatches)} event(s) have a booked_seats counter that drifted.")
-        self.stdout.write(self.style.SUCCESS("All booking counters match their confirmed bookings."))
+            raise CommandError(f"{len(mismatches)} counter(s) or seat(s) drifted from the bookings.")
+        self.stdout.write(self.style.SUCCESS("All booking counters and seats match their bookings."))
