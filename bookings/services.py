@@ -262,7 +262,7 @@ def _seat_to_sell(ticket_type: TicketType, seat_id: int | None) -> Seat | None:
 def _seat_taken(seat: Seat) -> DomainError:
     nearby = nearest_free_seats(seat)
     offer = (
-        f" Free seats nearby: {', '.join(s.label for s in nearby)}." if nearby else " No other seat is free."
+        f" Free seats nearby: {', '.join(s.code for s in nearby)}." if nearby else " No other seat is free."
     )
     return DomainError(ErrorCode.SEAT_TAKEN, f"{seat.label} has just been taken.{offer}", field="seat")
 

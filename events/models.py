@@ -435,5 +435,10 @@ class Seat(models.Model):
         return f"Row {self.row}, seat {self.number}"
 
     @property
+    def code(self) -> str:
+        """The short label printed on tickets and offered in lists: "C12"."""
+        return f"{self.row}{self.number}"
+
+    @property
     def is_available(self) -> bool:
         return not (self.held or self.blocked)

@@ -57,13 +57,15 @@ def test_check_booking_counters_names_a_ticket_type_whose_counter_drifted(busy_e
 @pytest.fixture
 def seated_event(organizer):
     event = EventFactory(organizer=organizer, capacity=10)
-    hall = create_ticket_type(event=event, by=organizer, name="Stalls", layout=SeatLayout(rows=2, seats_per_row=3))
+    hall = create_ticket_type(
+        event=event, by=organizer, name="Stalls", layout=SeatLayout(rows=2, seats_per_row=3)
+    )
     fill(event, users=UserFactory.create_batch(2), ticket_type=hall)
     return event, hall
 
 
 def test_check_booking_counters_names_a_seat_held_by_nobody(seated_event, capsys):
-    event, hall = seated_event
+    _, hall = seated_event
     stray = Seat.objects.filter(ticket_type=hall, held=False).first()
     Seat.objects.filter(pk=stray.pk).update(held=True)
 
