@@ -28,8 +28,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
 JOIN_TIMEOUT = 30
 
 
-def outcome(action):
-    """What a request ended with: the booking status, the refusal code, or the unexpected error."""
+def outcome(action, *, close: bool = True):
+    """What a request ended with: the booking status, the refusal code, or the unexpected error.
+
+    The thread's connection is closed afterwards unless the thread has more requests to make.
+    """
     try:
         return action().status
     except DomainError as refusal:
@@ -37,7 +40,8 @@ def outcome(action):
     except Exception as error:  # anything else is a failure the test reports
         return f"error: {error!r}"
     finally:
-        connection.close()
+        if close:
+            connection.close()
 
 
 def race(actions):
