@@ -39,7 +39,7 @@ def test_each_event_gets_a_free_general_admission_holding_its_bookings():
         email = f"{name}@example.com"
         return User.objects.create(username=name, username_key=name, email=email, email_key=email, **fields)
 
-    organizer = account("org", role="organizer")
+    organizer = account("org", role="organizer", is_staff=True)
     people = [account(f"p{i}") for i in range(3)]
     starts = timezone.now() + timedelta(days=5)
     events = [
