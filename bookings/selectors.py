@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from bookings.models import Booking
 from bookings.services import booking_refusal
-from events.models import Event
+from events.models import Event, TicketType
+from events.selectors import ticket_types_of
 
 
 @dataclass(frozen=True)
@@ -14,11 +17,15 @@ class BookingAction:
     kind: str  # book, waitlist, cancel, sign_in, manage, closed (with the reason)
     reason: str = ""
 
+    @property
+    def offers_booking(self) -> bool:
+        return self.kind in ("book", "waitlist")
+
 
 def booking_of(*, user, event: Event) -> Booking | None:
     if not user.is_authenticated:
         return None
-    return Booking.objects.filter(user=user, event=event).first()
+    return Booking.objects.filter(user=user, event=event).select_related("ticket_type", "seat").first()
 
 
 def waitlist_position(booking: Booking) -> int:
@@ -68,4 +75,54 @@ def active_event_ids(*, user, events) -> dict[int, str]:
 
 
 def bookings_of(*, user):
-    return Booking.objects.filter(user=user).select_related("event", "event__organizer")
+    return Booking.objects.filter(user=user).select_related(
+        "event", "event__organizer", "ticket_type", "seat"
+    )
+
+
+@dataclass(frozen=True)
+class TicketChoice:
+    """One ticket type as a buyer sees it now: whether its sales are open and whether it has places."""
+
+    ticket_type: TicketType
+    sale: str  # on_sale, soon (sales start later) or ended
+    sold_out: bool  # the type or the whole event: only its waitlist is open
+    left: int  # places still free: the type's, within what the whole event has left
+
+    @property
+    def on_sale(self) -> bool:
+        return self.sale == "on_sale"
+
+
+def ticket_choices(event: Event) -> list[TicketChoice]:
+    """The event's ticket types, in display order, with what a buyer can do with each (one query)."""
+    return [ticket_choice(ticket_type, event) for ticket_type in ticket_types_of(event)]
+
+
+def ticket_choice(ticket_type: TicketType, event: Event) -> TicketChoice:
+    closed = ticket_type.not_on_sale_reason() is not None
+    soon = closed and ticket_type.sales_start is not None and ticket_type.sales_start > timezone.now()
+    return TicketChoice(
+        ticket_type=ticket_type,
+        sale="soon" if soon else "ended" if closed else "on_sale",
+        sold_out=ticket_type.is_full or event.is_full,
+        left=min(ticket_type.seats_left, event.seats_left),
+    )
+
+
+def sale_action(action: BookingAction, choices: list[TicketChoice]) -> BookingAction:
+    """The booking button once the ticket types are known: none on sale closes booking (saying when a
+    single type goes on sale); every type on sale sold out leaves only the waitlist."""
+    if not action.offers_booking:
+        return action
+    on_sale = [choice for choice in choices if choice.on_sale]
+    if not on_sale:
+        only = choices[0].ticket_type.not_on_sale_reason() if len(choices) == 1 else None
+        return BookingAction("closed", only or "No tickets of this event are on sale now.")
+    return BookingAction("waitlist" if all(choice.sold_out for choice in on_sale) else "book")
+
+
+def default_choice(choices: list[TicketChoice]) -> TicketChoice | None:
+    """The type a booking form starts on: the first with places on sale, else the first waitlist open."""
+    on_sale = [choice for choice in choices if choice.on_sale]
+    return next((choice for choice in on_sale if not choice.sold_out), on_sale[0] if on_sale else None)

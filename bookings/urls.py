@@ -7,5 +7,7 @@ app_name = "bookings"
 urlpatterns = [
     path("", views.MyBookingsView.as_view(), name="mine"),
     path("book/<int:event_id>/", views.BookView.as_view(), name="book"),
+    path("book/<int:event_id>/seats/<int:ticket_type_id>/", views.SeatMapView.as_view(), name="seats"),
     path("<int:pk>/cancel/", views.CancelView.as_view(), name="cancel"),
+    path("<int:pk>/change/", views.ChangeTicketView.as_view(), name="change"),
 ]

@@ -8,9 +8,11 @@ from django.views.generic import TemplateView
 
 from accounts.views import safe_next
 from bookings import selectors, services
+from bookings.forms import TicketChoiceForm
 from bookings.models import Booking
 from eventhub.errors import DomainError
-from events.models import Event
+from events.models import Event, Seat, TicketType
+from events.selectors import best_free_seat, seat_map
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -35,7 +37,10 @@ class SignInThenReturnMixin(LoginRequiredMixin):
 
 
 class BookView(SignInThenReturnMixin, View):
-    """POST: book a seat, or join the waitlist when the form asks for it."""
+    """POST: book a place of the chosen ticket type, or join its waitlist when the form asks for it.
+
+    A seated type chosen without a seat goes to its seat map first, where the seat is picked.
+    """
 
     http_method_names = ["post"]
 
@@ -44,23 +49,163 @@ class BookView(SignInThenReturnMixin, View):
 
     def post(self, request, event_id):
         event = get_object_or_404(Event.objects.visible_to(request.user), pk=event_id)
-        try:
-            booking = services.book(
-                user=request.user, event=event, waitlist=request.POST.get("waitlist") == "1"
-            )
-        except DomainError as refusal:
-            messages.error(request, refusal.message)
+        choice = _posted_choice(request)
+        if choice is None:
+            messages.error(request, TicketChoiceForm.NOT_ON_OFFER)
             return redirect(event)
-        if booking.status == Booking.Status.CONFIRMED:
-            messages.success(request, f"You're booked for “{event.title}”. See you there!")
-        else:
-            position = selectors.waitlist_position(booking)
-            messages.info(
-                request,
-                f"You're on the waitlist for “{event.title}” (number {position}). "
-                "We'll email you if a seat opens up.",
-            )
-        return redirect(event)
+        if not choice["waitlist"] and _needs_seat_map(event, choice):
+            return redirect(seat_map_url(event.pk, choice["ticket_type"]))
+        return _book(request, event, choice)
+
+
+class SeatMapView(View):
+    """GET: a seated ticket type's hall, seat by seat, stage first. POST: book the chosen seat (or the
+    best available one), or move my confirmed booking to it.
+
+    Anyone who may see the event may look; choosing needs signing in.
+    """
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, event_id, ticket_type_id):
+        event, ticket_type = self._seated_type()
+        booking = selectors.booking_of(user=request.user, event=event)
+        choice = selectors.ticket_choice(ticket_type, event)
+        action = selectors.booking_action(user=request.user, event=event, booking=booking)
+        action = selectors.sale_action(action, [choice])
+        moving = action.kind == "cancel" and booking.status == Booking.Status.CONFIRMED
+        # Someone moving within the type keeps their seat unless they pick one: no "best" to offer.
+        offers_best = action.kind == "book" or (moving and booking.ticket_type_id != ticket_type.pk)
+        context = {
+            "event": event,
+            "ticket_type": ticket_type,
+            "choice": choice,
+            "action": action,
+            "booking": booking,
+            "moving": moving,
+            "seat_map": seat_map(ticket_type),
+            "best": best_free_seat(ticket_type) if offers_best else None,
+            "offers_best": offers_best,
+        }
+        return render(request, "bookings/seat_map.html", context)
+
+    def post(self, request, event_id, ticket_type_id):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.path)
+        event, ticket_type = self._seated_type()
+        choice = _posted_choice(request)
+        if choice is None:
+            messages.error(request, TicketChoiceForm.NOT_ON_OFFER)
+            return redirect(request.path)
+        choice["ticket_type"] = ticket_type.pk
+        booking = selectors.booking_of(user=request.user, event=event)
+        if booking is not None and booking.status == Booking.Status.CONFIRMED:
+            return _move(request, booking, choice)
+        return _book(request, event, choice)
+
+    def _seated_type(self) -> tuple[Event, TicketType]:
+        """The event (as the viewer may see it) and its seated type; anything else does not exist."""
+        event = get_object_or_404(Event.objects.visible_to(self.request.user), pk=self.kwargs["event_id"])
+        ticket_type = get_object_or_404(
+            TicketType, pk=self.kwargs["ticket_type_id"], event=event, seated=True
+        )
+        ticket_type.event = event
+        return event, ticket_type
+
+
+class ChangeTicketView(SignInThenReturnMixin, View):
+    """POST: move my confirmed booking to another ticket type (a seated one by way of its seat map)."""
+
+    http_method_names = ["post"]
+
+    def return_to(self) -> str:
+        return reverse("bookings:mine")
+
+    def post(self, request, pk):
+        booking = get_object_or_404(
+            Booking.objects.select_related("event", "ticket_type", "seat"), pk=pk, user=request.user
+        )
+        choice = _posted_choice(request)
+        if choice is None or choice["ticket_type"] is None:
+            messages.error(request, TicketChoiceForm.NOT_ON_OFFER)
+            return redirect(booking.event)
+        if _needs_seat_map(booking.event, choice):
+            return redirect(seat_map_url(booking.event_id, choice["ticket_type"]))
+        return _move(request, booking, choice)
+
+
+def seat_map_url(event_id: int, ticket_type_id: int) -> str:
+    return reverse("bookings:seats", kwargs={"event_id": event_id, "ticket_type_id": ticket_type_id})
+
+
+def _posted_choice(request) -> dict | None:
+    form = TicketChoiceForm(request.POST)
+    return form.cleaned_data if form.is_valid() else None
+
+
+def _needs_seat_map(event: Event, choice: dict) -> bool:
+    """A seated type chosen without a seat: the buyer picks it on the map first."""
+    if choice["ticket_type"] is None or choice["seat"] is not None:
+        return False
+    return TicketType.objects.filter(pk=choice["ticket_type"], event=event, seated=True).exists()
+
+
+def _rows(choice: dict) -> dict:
+    """The service reads the rows under the event's lock: it takes them by id alone."""
+    return {
+        "ticket_type": TicketType(pk=choice["ticket_type"]) if choice["ticket_type"] else None,
+        "seat": Seat(pk=choice["seat"]) if choice["seat"] else None,
+    }
+
+
+def _book(request, event: Event, choice: dict):
+    try:
+        booking = services.book(user=request.user, event=event, waitlist=choice["waitlist"], **_rows(choice))
+    except DomainError as refusal:
+        return _refused(request, refusal, event, choice)
+    if booking.status == Booking.Status.CONFIRMED:
+        words = _ticket_words(booking, named=choice["ticket_type"] is not None)
+        details = f" ({words})" if words else ""
+        messages.success(request, f"You're booked for “{event.title}”{details}. See you there!")
+    else:
+        position = selectors.waitlist_position(booking)
+        messages.info(
+            request,
+            f"You're on the waitlist for “{event.title}” (number {position}). "
+            "We'll email you if a seat opens up.",
+        )
+    return redirect(event)
+
+
+def _move(request, booking: Booking, choice: dict):
+    event, before = booking.event, (booking.ticket_type_id, booking.seat_id)
+    try:
+        moved = services.change_ticket_type(booking=booking, by=request.user, **_rows(choice))
+    except DomainError as refusal:
+        return _refused(request, refusal, event, choice)
+    if (moved.ticket_type_id, moved.seat_id) == before:
+        messages.info(request, "Your ticket is unchanged: that is the place you already hold.")
+    else:
+        messages.success(
+            request, f"Your ticket for “{event.title}” is now {_ticket_words(moved, named=True)}."
+        )
+    return redirect(event)
+
+
+def _refused(request, refusal: DomainError, event: Event, choice: dict):
+    """Show the service's refusal; one about the seat goes back to the seat map to choose another."""
+    messages.error(request, refusal.message)
+    if refusal.field == "seat" and choice["ticket_type"]:
+        return redirect(seat_map_url(event.pk, choice["ticket_type"]))
+    return redirect(event)
+
+
+def _ticket_words(booking: Booking, *, named: bool) -> str:
+    """ "VIP, Row C, seat 12": the type when the buyer chose among several, and the seat if any."""
+    parts = [booking.ticket_type.name] if named else []
+    if booking.seat is not None:
+        parts.append(booking.seat.label)
+    return ", ".join(parts)
 
 
 class CancelView(SignInThenReturnMixin, View):

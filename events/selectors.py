@@ -1,9 +1,13 @@
 """Reads for events that querysets alone do not express."""
 
-from django.db.models import F
-from django.db.models.functions import Abs
+from dataclasses import dataclass
+from typing import NamedTuple
 
-from events.models import Seat
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Abs
+from django.utils import timezone
+
+from events.models import Seat, TicketType
 
 
 class UpcomingThenPast:
@@ -65,3 +69,59 @@ def nearest_free_seats(seat, *, count: int = 3) -> list[Seat]:
     distance = Abs(F("row_index") - seat.row_index) * 10_000 + Abs(F("number") - seat.number)
     free = Seat.objects.free().filter(ticket_type_id=seat.ticket_type_id).exclude(pk=seat.pk)
     return list(free.annotate(distance=distance).order_by("distance", "row_index", "number")[:count])
+
+
+def with_price_range(events):
+    """``events`` with ``min_price`` and ``max_price``: what their ticket types still on sale or yet to
+    go on sale cost (None when none is left). Two correlated subqueries, so a page of events costs one
+    query however many types they sell, and the list's count ignores them."""
+    types = TicketType.objects.filter(event=OuterRef("pk")).exclude(sales_end__lte=timezone.now())
+    return events.annotate(
+        min_price=Subquery(types.order_by("price").values("price")[:1]),
+        max_price=Subquery(types.order_by("-price").values("price")[:1]),
+    )
+
+
+def ticket_types_of(event) -> list[TicketType]:
+    """An event's ticket types in display order, each knowing its event (their sale times need its zone)."""
+    ticket_types = list(TicketType.objects.filter(event=event))
+    for ticket_type in ticket_types:
+        ticket_type.event = event
+    return ticket_types
+
+
+class MapSeat(NamedTuple):
+    """A seat as the map reads it: a plain row, not a model; its label is written as Seat.label writes it."""
+
+    pk: int
+    row: str
+    number: int
+    state: str  # free, taken or blocked
+
+    @property
+    def label(self) -> str:
+        return f"Row {self.row}, seat {self.number}"
+
+
+@dataclass(frozen=True)
+class SeatMap:
+    """A seated type's hall as a grid: ``numbers`` heads the columns (None over an aisle no row has a
+    seat in), each row has one cell per column, None where it has no such seat, so seats stay in line."""
+
+    numbers: list[int | None]
+    rows: list[tuple[str, list[MapSeat | None]]]
+
+
+def seat_map(ticket_type) -> SeatMap:
+    """The seat map of ``ticket_type`` in one query of plain rows (a hall of 5,000 seats builds no models)."""
+    rows: dict[str, dict[int, MapSeat]] = {}
+    seats = Seat.objects.filter(ticket_type=ticket_type).order_by("row_index", "number")
+    for pk, row, number, held, blocked in seats.values_list("pk", "row", "number", "held", "blocked"):
+        state = "taken" if held else "blocked" if blocked else "free"
+        rows.setdefault(row, {})[number] = MapSeat(pk, row, number, state)
+    present = set().union(*rows.values())
+    columns = range(min(present, default=1), max(present, default=0) + 1)
+    return SeatMap(
+        numbers=[number if number in present else None for number in columns],
+        rows=[(label, [row.get(number) for number in columns]) for label, row in rows.items()],
+    )

@@ -7,6 +7,7 @@ from django_filters.views import FilterView
 from bookings import selectors
 from events.filters import SEARCH_MAX_LENGTH, EventFilter
 from events.models import Event
+from events.selectors import with_price_range
 
 # The list page offers three of the filter's orderings.
 SORT_CHOICES = [("starts_at", "Soonest"), ("-created_at", "Newest"), ("title", "Title")]
@@ -21,7 +22,8 @@ class EventListView(FilterView):
     strict = False  # a bad filter value is reported and ignored, not an empty page
 
     def get_queryset(self):
-        return Event.objects.published_upcoming().select_related("organizer").order_by("starts_at", "pk")
+        events = Event.objects.published_upcoming().select_related("organizer").order_by("starts_at", "pk")
+        return with_price_range(events)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -69,8 +71,13 @@ class EventDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         user, event = self.request.user, self.object
         booking = selectors.booking_of(user=user, event=event)
+        choices = selectors.ticket_choices(event)
+        action = selectors.booking_action(user=user, event=event, booking=booking)
         context["booking"] = booking
-        context["action"] = selectors.booking_action(user=user, event=event, booking=booking)
+        context["choices"] = choices
+        context["default_choice"] = selectors.default_choice(choices)
+        context["action"] = selectors.sale_action(action, choices)
+        context["waitlist_open"] = any(choice.on_sale and choice.sold_out for choice in choices)
         if booking is not None and booking.status == booking.Status.WAITLISTED:
             context["waitlist_position"] = selectors.waitlist_position(booking)
         return context
