@@ -1,7 +1,10 @@
 """Reads for bookings: what a viewer holds and which action fits them."""
 
+from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from bookings.models import Booking
@@ -126,3 +129,43 @@ def default_choice(choices: list[TicketChoice]) -> TicketChoice | None:
     """The type a booking form starts on: the first with places on sale, else the first waitlist open."""
     on_sale = [choice for choice in choices if choice.on_sale]
     return next((choice for choice in on_sale if not choice.sold_out), on_sale[0] if on_sale else None)
+
+
+def ticket_sales(event_id: int | None = None) -> list[dict]:
+    """One row per ticket type: sold (confirmed, from the counter), capacity, waitlisted, gross value.
+
+    One query whatever the number of events and types, events in date order.
+    """
+    types = TicketType.objects.select_related("event").order_by(
+        "event__starts_at", "event_id", "position", "pk"
+    )
+    if event_id is not None:
+        types = types.filter(event_id=event_id)
+    types = types.annotate(waitlisted=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)))
+    return [
+        {
+            "event_id": t.event_id,
+            "event": t.event.title,
+            "ticket_type": t.name,
+            "sold": t.booked_seats,
+            "capacity": t.capacity,
+            "waitlisted": t.waitlisted,
+            "price": t.price,
+            "currency": t.event.currency,
+            "gross": t.price * t.booked_seats,
+        }
+        for t in types
+    ]
+
+
+def event_totals(rows: list[dict]) -> list[dict]:
+    """Per event: tickets sold and waitlisted over its types, and gross value per currency."""
+    totals = {}
+    for row in rows:
+        total = totals.setdefault(
+            row["event_id"], {"event_id": row["event_id"], "event": row["event"], "sold": 0, "waitlisted": 0}
+        )
+        total["sold"] += row["sold"]
+        total["waitlisted"] += row["waitlisted"]
+        total.setdefault("gross", defaultdict(Decimal))[row["currency"]] += row["gross"]
+    return [{**t, "gross": dict(t["gross"])} for t in totals.values()]
