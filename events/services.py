@@ -24,6 +24,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from eventhub.errors import DomainError, ErrorCode
+from eventhub.money import default_currency
 from events.locks import event_not_found, lock_event
 from events.models import (
     CAPACITY_RANGE_MESSAGE,
@@ -40,7 +41,7 @@ from events.signals import capacity_changed
 logger = logging.getLogger("eventhub.events")
 
 # Fields an organizer edits directly; capacity and status have their own services.
-EDITABLE_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "timezone")
+EDITABLE_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "timezone", "currency")
 NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
 
 Refusal = DomainError | ValidationError
@@ -55,6 +56,7 @@ class EventChanges(TypedDict, total=False):
     starts_at: datetime
     ends_at: datetime
     timezone: str
+    currency: str
     capacity: int
     status: str
 
@@ -87,6 +89,17 @@ def _moves(event: Event, changes: EventChanges) -> bool:
     return "starts_at" in changes and changes["starts_at"] != event.starts_at
 
 
+def _currency_refusal(event: Event, changes: EventChanges) -> DomainError | None:
+    """Prices people have booked at stay in the currency they booked them in."""
+    if "currency" not in changes or changes["currency"] == event.currency or not event.bookings.exists():
+        return None
+    return DomainError(
+        ErrorCode.HAS_BOOKINGS,
+        "People have booked this event: its currency can no longer change.",
+        field="currency",
+    )
+
+
 def _raise_if(refusal: Refusal | None) -> None:
     if refusal is not None:
         raise refusal
@@ -102,9 +115,13 @@ def create_event(
     capacity: int,
     description: str = "",
     timezone: str | None = None,
+    currency: str | None = None,
     status: str = Event.Status.DRAFT,
 ) -> Event:
-    """Create an event (a draft unless told otherwise) run by ``organizer``, in their time zone by default."""
+    """Create an event (a draft unless told otherwise) run by ``organizer``, in their time zone by default.
+
+    It sells one free general admission of its capacity until the organizer adds other ticket types.
+    """
     _raise_if(_new_status_refusal(status))
     event = Event(
         organizer=organizer,
@@ -114,6 +131,7 @@ def create_event(
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=timezone or organizer.timezone,
+        currency=currency or default_currency(),
         capacity=capacity,
     )
     event.full_clean()
@@ -142,6 +160,7 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
         if capacity is not None and capacity != event.capacity:
             _change_capacity_locked(event=event, capacity=capacity, by=by)
         moved = _moves(event, changes)
+        _raise_if(_currency_refusal(event, changes))
         for name in EDITABLE_FIELDS:
             if name in changes:
                 setattr(event, name, changes[name])
@@ -574,6 +593,7 @@ def event_change_refusals(*, event: Event, by, **changes: Unpack[EventChanges]) 
         refusals.append(_capacity_refusal(event=event, capacity=capacity))
     if _moves(event, changes):
         refusals.append(_start_refusal(candidate))
+    refusals.append(_currency_refusal(event, changes))
     if status is not None and status != event.status:
         refusals.append(_about_status(_status_refusal(event=candidate, status=status, by=by)))
     return [refusal for refusal in refusals if refusal is not None]

@@ -628,3 +628,33 @@ def test_an_event_has_a_currency_from_the_setting(settings, organizer):
 
     assert EventFactory(organizer=organizer).currency == "GBP"
     assert Event.objects.filter(currency="GBP").count() == 1
+
+
+def test_an_event_is_priced_in_the_currency_it_was_created_with(organizer):
+    from events.services import create_event
+
+    starts = timezone.now() + timedelta(days=3)
+    event = create_event(
+        organizer=organizer,
+        title="Gig",
+        location="Club",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        capacity=40,
+        currency="GBP",
+    )
+
+    assert event.currency == "GBP"
+
+
+def test_the_currency_changes_until_someone_books(attendee, organizer, published_event):
+    from events.services import update_event
+
+    update_event(event=published_event, by=organizer, currency="USD")
+    make_booking(user=attendee, event=published_event)
+
+    refusal = refused(
+        ErrorCode.HAS_BOOKINGS, lambda: update_event(event=published_event, by=organizer, currency="GBP")
+    )
+    assert refusal.field == "currency"
+    assert refreshed(published_event)[0].currency == "USD"
