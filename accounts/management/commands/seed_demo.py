@@ -1,4 +1,4 @@
-"""Demo data for a living site: people, about thirty events, bookings and waitlists.
+"""Demo data for a living site: people, about thirty events, ticket types and seats, bookings and waitlists.
 
 Idempotent: people and events that already exist are left as they are.
 Everything is written through the services, so seat counters are real.
@@ -7,6 +7,7 @@ Everything is written through the services, so seat counters are real.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -33,6 +34,25 @@ CROWD_SIZE = 60  # extra attendees (no password) who fill rooms and waitlists
 
 
 @dataclass(frozen=True)
+class DemoTier:
+    """A ticket type of a demo event; ``rows`` by ``seats_per_row`` makes it seated."""
+
+    name: str
+    price: str
+    capacity: int = 0
+    booked: int = 0
+    waitlisted: int = 0
+    rows: int = 0
+    seats_per_row: int = 0
+    on_sale_in_days: int = 0  # more than 0: not on sale yet
+
+    def layout(self):
+        if not self.rows:
+            return None
+        return event_services.SeatLayout(rows=self.rows, seats_per_row=self.seats_per_row)
+
+
+@dataclass(frozen=True)
 class DemoEvent:
     title: str
     organizer: int
@@ -45,9 +65,49 @@ class DemoEvent:
     waitlisted: int = 0
     status: str = Event.Status.PUBLISHED
     hours: int = 2
+    tiers: tuple[DemoTier, ...] = ()
+    currency: str = "EUR"
 
+
+# The product brief's sections: general admission, sections C, B and A, and VIP.
+SYMPHONY_TIERS = (
+    DemoTier("General admission", "25.00", capacity=500, booked=15),
+    DemoTier("Section C", "45.00", rows=40, seats_per_row=50, booked=20),  # the 2,000-seat hall
+    DemoTier("Section B", "65.00", capacity=200, booked=10),
+    DemoTier("Section A", "90.00", capacity=10, booked=10, waitlisted=2),
+    DemoTier("VIP", "150.00", capacity=20, on_sale_in_days=7),
+)
+ROCK_TIERS = (
+    DemoTier("Early bird", "15.00", capacity=20, booked=20),
+    DemoTier("Standard", "22.00", capacity=250, booked=25),
+    DemoTier("VIP", "60.00", capacity=8, booked=8, waitlisted=2),
+)
 
 DEMO_EVENTS = [
+    DemoEvent(
+        "Symphony under the stars",
+        0,
+        26,
+        20,
+        "Europe/London",
+        "Royal Albert Hall, London",
+        2_800,
+        0,
+        tiers=SYMPHONY_TIERS,
+        currency="GBP",
+    ),
+    DemoEvent(
+        "Indie rock night",
+        1,
+        9,
+        21,
+        "America/New_York",
+        "Bowery Ballroom, New York",
+        270,
+        0,
+        tiers=ROCK_TIERS,
+        currency="USD",
+    ),
     DemoEvent(
         "Django Meetup: Async views in practice",
         0,
@@ -248,9 +308,11 @@ class Command(BaseCommand):
             ends_at=starts_at + timedelta(days=400 if in_past else 0, hours=spec.hours),
             timezone=spec.zone,
             capacity=spec.capacity,
+            currency=spec.currency,
             status=Event.Status.PUBLISHED if spec.status != Event.Status.DRAFT else Event.Status.DRAFT,
         )
-        self._fill(event, spec, crowd)
+        ticket_types = self._tiers(event, spec, organizer)
+        self._fill(event, spec, crowd, ticket_types)
         if spec.status == Event.Status.CANCELLED:
             event_services.cancel_event(event=event, by=organizer)
         if in_past:
@@ -259,14 +321,46 @@ class Command(BaseCommand):
             )
         return True
 
-    def _fill(self, event, spec: DemoEvent, crowd):
+    @staticmethod
+    def _tiers(event, spec: DemoEvent, organizer) -> list:
+        """The event's ticket types: its general admission becomes the first tier, the others are added."""
+        if not spec.tiers:
+            return [event.ticket_types.get()]
+        first, *others = spec.tiers
+        types = [
+            event_services.update_ticket_type(
+                ticket_type=event.ticket_types.get(),
+                by=organizer,
+                name=first.name,
+                price=Decimal(first.price),
+                capacity=first.capacity,
+            )
+        ]
+        for tier in others:
+            on_sale = timezone.now() + timedelta(days=tier.on_sale_in_days) if tier.on_sale_in_days else None
+            types.append(
+                event_services.create_ticket_type(
+                    event=event,
+                    by=organizer,
+                    name=tier.name,
+                    price=Decimal(tier.price),
+                    capacity=tier.capacity or None,
+                    layout=tier.layout(),
+                    sales_start=on_sale,
+                )
+            )
+        return types
+
+    def _fill(self, event, spec: DemoEvent, crowd, ticket_types):
         if spec.status == Event.Status.DRAFT:
             return
         people = list(User.objects.filter(username__in=[a for a, _ in ATTENDEES])) + crowd
         offset = event.pk % len(people)  # different faces at different events
-        people = people[offset:] + people[:offset]
-        for user in people[: spec.booked + spec.waitlisted]:
-            booking_services.book(user=user, event=event, waitlist=True)
+        people = iter(people[offset:] + people[:offset])
+        tiers = spec.tiers or [DemoTier("", "0", booked=spec.booked, waitlisted=spec.waitlisted)]
+        for tier, ticket_type in zip(tiers, ticket_types, strict=True):
+            for user, _ in zip(people, range(tier.booked + tier.waitlisted), strict=False):
+                booking_services.book(user=user, event=event, ticket_type=ticket_type, waitlist=True)
 
     @staticmethod
     def _start(spec: DemoEvent) -> datetime:

@@ -1,0 +1,28 @@
+"""seed_demo: the demo site make run serves, with real counters, the brief's sections and a seated hall."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from bookings.services import counter_mismatches
+from events.models import Event, Seat, TicketType
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_builds_typed_and_seated_events_with_exact_counters_and_runs_again_unchanged():
+    call_command("seed_demo", stdout=io.StringIO())
+    counts = (Event.objects.count(), TicketType.objects.count(), Seat.objects.count())
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert (Event.objects.count(), TicketType.objects.count(), Seat.objects.count()) == counts
+    assert counter_mismatches() == []
+    symphony = Event.objects.get(title="Symphony under the stars")
+    names = list(symphony.ticket_types.values_list("name", flat=True))
+    assert names == ["General admission", "Section C", "Section B", "Section A", "VIP"]
+    hall = symphony.ticket_types.get(name="Section C")
+    assert hall.seated and hall.seats.count() == 2_000
+    assert symphony.ticket_types.get(name="Section A").is_full
+    assert not symphony.ticket_types.get(name="VIP").on_sale
