@@ -3,18 +3,16 @@
 An organizer sees and runs only their own events; site staff see them all.
 """
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import widgets
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Count, Q
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.utils import timezone
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from accounts.admin import TimezoneSelectMixin
 from bookings.admin import BookingInline
@@ -28,15 +26,27 @@ from eventhub.admin_tools import (
     report_each,
 )
 from eventhub.errors import DomainError
+from eventhub.money import format_money
 from events import services
-from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event
+from events.forms import (
+    TICKET_TYPE_FIELDS,
+    TIME_FIELDS,
+    EventAdminForm,
+    RefusedOnSave,
+    SeatBlockingForm,
+    SeatLayoutForm,
+    TicketTypeForm,
+    TicketTypeFormSet,
+    add_refusal,
+)
+from events.models import Event, Seat, TicketType, row_label
 
 admin.site.site_header = "eventhub admin"
 admin.site.site_title = "eventhub"
 admin.site.index_title = "Run your events"
 admin.site.empty_value_display = "—"
 
-TIME_FIELDS = ("starts_at", "ends_at")
+SEAT_ROWS_PER_PAGE = 20
 
 
 def local_start(event: Event) -> str:
@@ -57,133 +67,115 @@ def fill_bar(event: Event) -> str:
     )
 
 
-def instant_in_zone(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The one instant a wall-clock time names in ``zone``.
+def sold_by_type(event: Event) -> str:
+    """Each type's booked tickets against its capacity, "VIP 3/10 · General admission 40/50"."""
+    return " · ".join(f"{kind.name} {kind.booked_seats}/{kind.capacity}" for kind in event.ticket_types.all())
 
-    Where the clocks go back, an hour's times happen twice; where they go
-    forward, an hour's times never happen. Either is refused, saying why,
-    rather than silently picking an instant the organizer may not have meant.
-    """
-    earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
-    if earlier.utcoffset() == later.utcoffset():
-        return earlier
-    when = f"{wall:%a} {wall.day} {wall:%b %Y, %H:%M}"
-    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
-        raise ValidationError(
-            f"{when} happens twice in {zone.key}, as the clocks go back: it could mean "
-            f"{_instant(earlier)} or {_instant(later)}. Choose a time the clocks show only once."
-        )
-    raise ValidationError(
-        f"{when} does not exist in {zone.key}: the clocks skip it as they go forward. Choose another time."
+
+def seat_pages(ticket_type: TicketType) -> str:
+    """Links to a type's seat layout and, once it sells numbered seats, to blocking them."""
+    if ticket_type.pk is None:
+        return "Save the type first, then lay out its seats."
+    args = [ticket_type.event_id, ticket_type.pk]
+    layout = reverse("admin:events_event_seat_layout", args=args)
+    if not ticket_type.seated:
+        return format_html('Not numbered. <a href="{}">Lay out seats</a>', layout)
+    return format_html(
+        'Numbered; its capacity follows the layout. <a href="{}">Change the layout</a> · '
+        '<a href="{}">Block or unblock seats</a>',
+        layout,
+        reverse("admin:events_event_seats", args=args),
     )
 
 
-def _instant(moment: datetime) -> str:
-    return f"{moment:%H:%M %Z} ({moment.astimezone(UTC):%H:%M} UTC)"
+def current_layout(ticket_type: TicketType) -> dict:
+    """The layout form filled in from a type's seats, so redrawing starts from what is there."""
+    seats = Seat.objects.filter(ticket_type=ticket_type)
+    shape = seats.aggregate(last_row=Max("row_index"), widest=Max("number"))
+    if shape["last_row"] is None:
+        return {}
+    first_row = set(seats.filter(row_index=0).values_list("number", flat=True))
+    gaps = [number for number in range(1, shape["widest"] + 1) if number not in first_row]
+    return {
+        "rows": shape["last_row"] + 1,
+        "seats_per_row": shape["widest"],
+        "gaps": ", ".join(map(str, gaps)),
+    }
 
 
-class RefusedOnSave(Exception):
-    """A service refused at save time what the form's check allowed (someone else changed the event)."""
-
-    def __init__(self, refusal: DomainError | ValidationError):
-        super().__init__(str(refusal))
-        self.refusal = refusal
+SEAT_STATES = {"free": ("on sale", "○"), "held": ("booked", "●"), "blocked": ("blocked", "✕")}
 
 
-class EventAdminForm(forms.ModelForm):
-    """Only validates: whatever the services would refuse shows beside its field, all at once.
+def seat_cell(seat: Seat | None) -> tuple[Seat, str, str] | None:
+    """A grid cell: the seat with its state in words and as a mark; None where a gap leaves no seat."""
+    if seat is None:
+        return None
+    return (seat, *SEAT_STATES["held" if seat.held else "blocked" if seat.blocked else "free"])
 
-    The services judge their own rules; the form asks them through
-    events.services' ``*_refusals`` checks, which write nothing, and
-    EventAdmin.save_model writes through the services once the whole page is
-    valid. Times are typed and shown in the event's own zone.
+
+def seat_grid(ticket_type: TicketType, row_indexes: range, widest: int) -> list[tuple[str, list]]:
+    """Rows of (row label, one cell per seat number): (seat, state, mark), or None for a gap."""
+    seats = Seat.objects.filter(
+        ticket_type=ticket_type, row_index__gte=row_indexes.start, row_index__lt=row_indexes.stop
+    )
+    rows: dict[tuple[int, str], dict[int, Seat]] = {}
+    for seat in seats:
+        rows.setdefault((seat.row_index, seat.row), {})[seat.number] = seat
+    numbers = range(1, widest + 1)
+    return [
+        (label, [seat_cell(cells.get(number)) for number in numbers])
+        for (_, label), cells in sorted(rows.items())
+    ]
+
+
+def _leave_to_the_service(form) -> None:
+    """Whether a type may go is delete_ticket_type's to decide, under the event's lock.
+
+    Django's admin would look for protected rows first and list every booking of
+    the type (all of them, and every seat with them) in its message.
     """
 
-    user = None  # the signed-in user, set by EventAdmin.get_form
-    refused_on_save = None  # what the services refused when this page last tried to save
 
-    capacity = forms.IntegerField(
-        min_value=MIN_CAPACITY,
-        max_value=MAX_CAPACITY,
-        error_messages=dict.fromkeys(
-            ("required", "invalid", "min_value", "max_value"), CAPACITY_RANGE_MESSAGE
-        ),
-        help_text=Event._meta.get_field("capacity").help_text,
-        widget=widgets.AdminIntegerFieldWidget,
-    )
+class TicketTypeInline(admin.TabularInline):
+    """The event's ticket types, edited in place and written through events.services.
 
-    class Meta:
-        model = Event
-        fields = (
-            "organizer",
-            "title",
-            "description",
-            "location",
-            "status",
-            "capacity",
-            "timezone",
-            *TIME_FIELDS,
-        )
+    Ticket types are part of their event: whoever may change the event manages
+    them (the services check who runs it), and only its own types are listed.
+    """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk is None:
-            self.fields["status"].choices = [
-                choice for choice in Event.Status.choices if choice[0] in services.NEW_EVENT_STATUSES
-            ]
-        else:
-            zone = ZoneInfo(self.instance.timezone)
-            for name in TIME_FIELDS:
-                self.initial[name] = timezone.make_naive(getattr(self.instance, name), zone)
+    model = TicketType
+    form = TicketTypeForm
+    formset = TicketTypeFormSet
+    fields = (*TICKET_TYPE_FIELDS, "sold", "seating")
+    readonly_fields = ("sold", "seating")
+    extra = 1  # a blank row to add a type, with or without JavaScript
 
-    def clean(self):
-        cleaned = super().clean()
-        self._read_times_in_event_zone(cleaned)
-        # After a refusal at save time the check had passed: the refusal is the news.
-        refusals = [self.refused_on_save] if self.refused_on_save else self._service_refusals()
-        for refusal in refusals:
-            self._add_refusal(refusal)
-        return cleaned
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(event__in=Event.objects.managed_by(request.user))
 
-    def service_fields(self) -> dict:
-        """The cleaned fields as the services take them (the organizer is whom the event is for)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "organizer"}
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("TicketTypeForm", (formset.form,), {"hand_clean_DELETE": _leave_to_the_service})
+        formset.refused_on_save = getattr(request, "refused_on_save", None)
+        return formset
 
-    def new_event_organizer(self):
-        return self.cleaned_data.get("organizer") or self.user
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("events.view_event")
 
-    def _read_times_in_event_zone(self, cleaned: dict) -> None:
-        """Times are typed in the event's zone; a time left as it was keeps its stored instant."""
-        if not cleaned.get("timezone"):
-            return
-        zone = ZoneInfo(cleaned["timezone"])
-        for name in TIME_FIELDS:
-            if cleaned.get(name) is None:
-                continue
-            if self._unchanged(name):
-                cleaned[name] = getattr(self.instance, name)
-                continue
-            try:
-                cleaned[name] = instant_in_zone(timezone.make_naive(cleaned[name]), zone)
-            except ValidationError as error:
-                self.add_error(name, error)
+    def _may_change_event(self, request, obj=None):
+        return request.user.has_perm("events.change_event")
 
-    def _unchanged(self, name: str) -> bool:
-        # The shown wall time may name two instants (the hour the clocks go back): keep the stored one.
-        return self.instance.pk is not None and not {name, "timezone"} & set(self.changed_data)
+    has_add_permission = has_change_permission = has_delete_permission = _may_change_event
 
-    def _service_refusals(self) -> list:
-        if self.instance.pk is None:
-            return services.new_event_refusals(organizer=self.new_event_organizer(), **self.service_fields())
-        return services.event_change_refusals(event=self.instance, by=self.user, **self.service_fields())
+    @admin.display(description="booked")
+    def sold(self, ticket_type):
+        if ticket_type.pk is None:
+            return self.get_empty_value_display()
+        return f"{ticket_type.booked_seats} / {ticket_type.capacity}, {ticket_type.seats_left} left"
 
-    def _add_refusal(self, refusal: DomainError | ValidationError) -> None:
-        if isinstance(refusal, DomainError):
-            self.add_error(refusal.field if refusal.field in self.fields else None, refusal.message)
-            return
-        by_field = refusal.error_dict if hasattr(refusal, "error_dict") else {NON_FIELD_ERRORS: refusal}
-        for name, errors in by_field.items():
-            self.add_error(name if name in self.fields else None, errors)
+    @admin.display(description="seats")
+    def seating(self, ticket_type):
+        return seat_pages(ticket_type)
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -204,18 +196,28 @@ class WhenFilter(admin.SimpleListFilter):
 @admin.register(Event)
 class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, admin.ModelAdmin):
     form = EventAdminForm
-    list_display = ("title", "start", "status", "fill", "waitlist")
+    list_display = ("title", "start", "status", "fill", "tickets", "waitlist")
     list_filter = ("status", WhenFilter)
     list_select_related = ("organizer",)
     search_fields = ("title", "location")
     date_hierarchy = "starts_at"
     ordering = ("starts_at", "pk")
-    inlines = (BookingInline,)
+    inlines = (TicketTypeInline, BookingInline)
     actions = ("publish_selected", "cancel_selected", "export_attendees")
 
     def get_queryset(self, request):
         waitlisted = Q(bookings__status=Booking.Status.WAITLISTED)
-        return super().get_queryset(request).annotate(waitlist_size=Count("bookings", filter=waitlisted))
+        types = Prefetch("ticket_types", queryset=TicketType.objects.order_by("position", "pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(waitlist_size=Count("bookings", filter=waitlisted))
+            .prefetch_related(types)
+        )
+
+    def get_inlines(self, request, obj):
+        # A new event gets its general admission from create_event; more types are added once it exists.
+        return self.inlines if obj else (BookingInline,)
 
     def get_list_display(self, request):
         extra = ("organizer",) if request.user.is_site_staff else ()
@@ -241,7 +243,8 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
-        form.refused_on_save = getattr(request, "event_refused_on_save", None)
+        refused = getattr(request, "refused_on_save", None)
+        form.refused_on_save = refused.refusal if refused and refused.prefix is None else None
         return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -249,8 +252,8 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             return super().changeform_view(request, object_id, form_url, extra_context)
         except RefusedOnSave as refused:
             # The page's transaction has been rolled back: nothing was written. Show the
-            # same page again, with the refusal beside its field.
-            request.event_refused_on_save = refused.refusal
+            # same page again, with the refusal beside its field (or its ticket type row).
+            request.refused_on_save = refused
             return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_changeform_initial_data(self, request):
@@ -267,6 +270,113 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             raise RefusedOnSave(refusal) from refusal
         obj.pk = saved.pk
         obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, TicketTypeFormSet):
+            formset.save_through_services(by=request.user)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    # A ticket type's seats ---------------------------------------------------------
+
+    def get_urls(self):
+        wrap, ticket_type = self.admin_site.admin_view, "<int:event_id>/ticket-types/<int:type_id>"
+        return [
+            path(f"{ticket_type}/layout/", wrap(self.seat_layout_view), name="events_event_seat_layout"),
+            path(f"{ticket_type}/seats/", wrap(self.seat_blocking_view), name="events_event_seats"),
+            *super().get_urls(),
+        ]
+
+    def managed_ticket_type(self, request, event_id: int, type_id: int) -> TicketType:
+        """A type of an event the user runs; any other is not found, as for an id never used."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        types = TicketType.objects.select_related("event")
+        return get_object_or_404(
+            types, pk=type_id, event_id=event_id, event__in=Event.objects.managed_by(request.user)
+        )
+
+    def seat_layout_view(self, request, event_id: int, type_id: int):
+        ticket_type = self.managed_ticket_type(request, event_id, type_id)
+        if request.method != "POST":
+            form = SeatLayoutForm(initial=current_layout(ticket_type))
+        else:
+            form = SeatLayoutForm(request.POST)
+            if form.is_valid() and self._lay_out(request, ticket_type, form):
+                return HttpResponseRedirect(reverse("admin:events_event_seats", args=[event_id, type_id]))
+        title = f"Seat layout of {ticket_type.name}"
+        return self._ticket_type_page(request, ticket_type, "admin/events/seat_layout.html", title, form=form)
+
+    def _lay_out(self, request, ticket_type: TicketType, form: SeatLayoutForm) -> bool:
+        layout = form.layout()
+        try:
+            ticket_type = services.lay_out_seats(ticket_type=ticket_type, layout=layout, by=request.user)
+        except DomainError as refusal:
+            add_refusal(form, refusal)
+            return False
+        rows = "row A" if layout.rows == 1 else f"rows A to {row_label(layout.rows - 1)}"
+        self.message_user(
+            request, f"{ticket_type.name} now sells {ticket_type.capacity} seats in {rows}.", messages.SUCCESS
+        )
+        return True
+
+    def seat_blocking_view(self, request, event_id: int, type_id: int):
+        ticket_type = self.managed_ticket_type(request, event_id, type_id)
+        if request.method == "POST":
+            self._block_ticked_seats(request, ticket_type)
+            return HttpResponseRedirect(request.get_full_path())
+        counts = Seat.objects.filter(ticket_type=ticket_type).aggregate(
+            total=Count("pk"),
+            held=Count("pk", filter=Q(held=True)),
+            blocked=Count("pk", filter=Q(blocked=True)),
+            last_row=Max("row_index"),
+            widest=Max("number"),
+        )
+        row_count = 0 if counts["last_row"] is None else counts["last_row"] + 1
+        page = Paginator(range(row_count), SEAT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        context = {
+            "counts": counts,
+            "page": page,
+            "numbers": range(1, (counts["widest"] or 0) + 1),
+            "rows": seat_grid(ticket_type, page.object_list, counts["widest"] or 0),
+            "legend": SEAT_STATES.values(),
+        }
+        template, title = "admin/events/seat_blocking.html", f"Seats of {ticket_type.name}"
+        return self._ticket_type_page(request, ticket_type, template, title, **context)
+
+    def _block_ticked_seats(self, request, ticket_type: TicketType) -> None:
+        form = SeatBlockingForm(request.POST)
+        if not form.is_valid():
+            for message in (error for errors in form.errors.values() for error in errors):
+                self.message_user(request, message, messages.ERROR)
+            return
+        seat_ids, block = form.cleaned_data["seats"], form.cleaned_data["block"]
+        try:
+            count = services.set_seats_blocked(
+                ticket_type=ticket_type, seat_ids=seat_ids, blocked=block, by=request.user
+            )
+        except DomainError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return
+        done = (
+            ("Blocked %(count)d seat.", "Blocked %(count)d seats.")
+            if block
+            else ("Put %(count)d seat back on sale.", "Put %(count)d seats back on sale.")
+        )
+        self.message_user(request, ngettext(*done, count) % {"count": count}, messages.SUCCESS)
+
+    def _ticket_type_page(self, request, ticket_type: TicketType, template: str, title: str, **context):
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "ticket_type": ticket_type,
+            "event": ticket_type.event,
+            "price": format_money(ticket_type.price, ticket_type.event.currency),
+            **context,
+        }
+        return TemplateResponse(request, template, context)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -293,6 +403,10 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     @admin.display(description="booked", ordering="booked_seats")
     def fill(self, event):
         return fill_bar(event)
+
+    @admin.display(description="tickets by type")
+    def tickets(self, event):
+        return sold_by_type(event)
 
     @admin.display(description="waitlist", ordering="waitlist_size")
     def waitlist(self, event):

@@ -178,7 +178,17 @@ def test_export_action_writes_the_selected_bookings_as_csv(organizer_client, boo
     rows = csv_rows(response)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="bookings-')
-    assert rows[0] == ["username", "email", "status", "booked at", "checked in at"]
+    assert rows[0] == [
+        "username",
+        "email",
+        "status",
+        "booked at",
+        "checked in at",
+        "ticket type",
+        "price",
+        "currency",
+        "seat",
+    ]
     assert rows[1][:3] == [booking.user.username, booking.user.email, "Confirmed"]
     assert rows[1][3].startswith(f"{booking.created_at:%Y-%m-%d}")
     assert rows[1][4] == ""

@@ -97,6 +97,41 @@ def change_data(event, **overrides):
 
 
 def inline_data(event):
+    """The inlines as the page posts them back: every ticket type's row and the bookings shown."""
+    return {**ticket_types_data(event), **bookings_data(event)}
+
+
+def ticket_types_data(event, **rows):
+    """The ticket types inline as posted: each type's row as shown; ``rows`` changes row ``N`` by name."""
+    types = list(event.ticket_types.order_by("position", "pk"))
+    data = {"ticket_types-TOTAL_FORMS": str(len(types)), "ticket_types-INITIAL_FORMS": str(len(types))}
+    for index, ticket_type in enumerate(types):
+        row = {**ticket_type_row(ticket_type), **rows.get(f"row{index}", {})}
+        data.update({f"ticket_types-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def ticket_type_row(ticket_type) -> dict:
+    """One ticket type's inputs as the event page shows them, times on the event's clock."""
+    zone = ZoneInfo(ticket_type.event.timezone)
+    row = {
+        "id": str(ticket_type.pk),
+        "event": str(ticket_type.event_id),
+        "name": ticket_type.name,
+        "description": ticket_type.description,
+        "price": str(ticket_type.price),
+        "capacity": str(ticket_type.capacity),
+        "position": str(ticket_type.position),
+    }
+    for name in ("sales_start", "sales_end"):
+        moment = getattr(ticket_type, name)
+        local = timezone.localtime(moment, zone) if moment else None
+        row[f"{name}_0"] = f"{local:%Y-%m-%d}" if local else ""
+        row[f"{name}_1"] = f"{local:%H:%M:%S}" if local else ""
+    return row
+
+
+def bookings_data(event):
     """The bookings inline as the page posts it back: one hidden row per booking shown."""
     shown = event.bookings.order_by("-created_at", "-pk")[:LATEST_BOOKINGS_SHOWN]
     data = {"bookings-TOTAL_FORMS": str(len(shown)), "bookings-INITIAL_FORMS": str(len(shown))}
@@ -294,7 +329,9 @@ def test_booked_seats_cannot_be_set_from_the_form(organizer_client, published_ev
 def test_event_page_lists_its_bookings_read_only(organizer_client, published_event):
     booking = make_booking(user=UserFactory(role="attendee"), event=published_event)
     response = organizer_client.get(change_url(published_event))
-    inline = response.context["inline_admin_formsets"][0]
+    [inline] = [
+        inline for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "bookings"
+    ]
     page = text_of(response)
     assert booking.user.username in page
     assert booking.user.email in page
@@ -418,7 +455,18 @@ def test_export_attendees_writes_the_active_bookings_of_the_selected_events(
     )
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert response["Content-Disposition"].startswith('attachment; filename="attendees-')
-    assert rows[0] == ["event", "username", "email", "status", "booked at", "checked in at"]
+    assert rows[0] == [
+        "event",
+        "username",
+        "email",
+        "status",
+        "booked at",
+        "checked in at",
+        "ticket type",
+        "price",
+        "currency",
+        "seat",
+    ]
     assert [row[:4] for row in rows[1:]] == [
         [published_event.title, stayed.username, stayed.email, "Confirmed"]
     ]

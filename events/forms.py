@@ -1,0 +1,335 @@
+"""The organizer console's forms: they only validate, asking the services' rules, and show every refusal.
+
+Each form writes nothing: the admin saves through events.services once the
+whole page is valid, and a refusal the services give at that moment comes back
+to the form (``refused_on_save``) to be shown beside its field.
+"""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib.admin import widgets
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.formsets import DELETION_FIELD_NAME
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+
+from eventhub.errors import DomainError
+from events import services
+from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event, TicketType
+from events.services import MAX_ROWS, MAX_SEATS_PER_ROW, SeatLayout
+
+TIME_FIELDS = ("starts_at", "ends_at")
+TICKET_TYPE_FIELDS = ("name", "description", "price", "capacity", "sales_start", "sales_end", "position")
+SALES_TIME_FIELDS = ("sales_start", "sales_end")
+
+
+def instant_in_zone(wall: datetime, zone: ZoneInfo) -> datetime:
+    """The one instant a wall-clock time names in ``zone``.
+
+    Where the clocks go back, an hour's times happen twice; where they go
+    forward, an hour's times never happen. Either is refused, saying why,
+    rather than silently picking an instant the organizer may not have meant.
+    """
+    earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() == later.utcoffset():
+        return earlier
+    when = f"{wall:%a} {wall.day} {wall:%b %Y, %H:%M}"
+    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
+        raise ValidationError(
+            f"{when} happens twice in {zone.key}, as the clocks go back: it could mean "
+            f"{_instant(earlier)} or {_instant(later)}. Choose a time the clocks show only once."
+        )
+    raise ValidationError(
+        f"{when} does not exist in {zone.key}: the clocks skip it as they go forward. Choose another time."
+    )
+
+
+def _instant(moment: datetime) -> str:
+    return f"{moment:%H:%M %Z} ({moment.astimezone(UTC):%H:%M} UTC)"
+
+
+class RefusedOnSave(Exception):
+    """A service refused at save time what the page's checks allowed (someone else changed the event).
+
+    ``prefix`` names the ticket type row refused, or is None for the event itself.
+    """
+
+    def __init__(self, refusal: DomainError | ValidationError, *, prefix: str | None = None):
+        super().__init__(str(refusal))
+        self.refusal = refusal
+        self.prefix = prefix
+
+
+def add_refusal(form: forms.BaseForm, refusal: DomainError | ValidationError) -> None:
+    """Show a service's refusal beside the field it is about, or above the form when it names none."""
+    if isinstance(refusal, DomainError):
+        form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+        return
+    by_field = refusal.error_dict if hasattr(refusal, "error_dict") else {NON_FIELD_ERRORS: refusal}
+    for name, errors in by_field.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+class EventClockMixin:
+    """Times typed and shown on the event's own clock, whoever reads the page and wherever they are.
+
+    A time left as it was keeps its stored instant: the shown wall time may name
+    two instants (the hour the clocks go back).
+    """
+
+    time_fields: tuple[str, ...] = ()
+
+    def show_times_in(self, zone: ZoneInfo) -> None:
+        for name in self.time_fields:
+            moment = getattr(self.instance, name)
+            if moment is not None:
+                self.initial[name] = timezone.make_naive(moment, zone)
+
+    def read_times_in(self, cleaned: dict, zone: ZoneInfo) -> None:
+        for name in self.time_fields:
+            if cleaned.get(name) is None:
+                continue
+            if self.keeps_stored_time(name):
+                cleaned[name] = getattr(self.instance, name)
+                continue
+            try:
+                cleaned[name] = instant_in_zone(timezone.make_naive(cleaned[name]), zone)
+            except ValidationError as error:
+                self.add_error(name, error)
+
+    def keeps_stored_time(self, name: str) -> bool:
+        return self.instance.pk is not None and name not in self.changed_data
+
+
+class EventAdminForm(EventClockMixin, forms.ModelForm):
+    """Only validates: whatever the services would refuse shows beside its field, all at once.
+
+    The services judge their own rules; the form asks them through
+    events.services' ``*_refusals`` checks, which write nothing, and
+    EventAdmin.save_model writes through the services once the whole page is
+    valid. Times are typed and shown in the event's own zone.
+    """
+
+    time_fields = TIME_FIELDS
+    user = None  # the signed-in user, set by EventAdmin.get_form
+    refused_on_save = None  # what the services refused when this page last tried to save
+
+    capacity = forms.IntegerField(
+        min_value=MIN_CAPACITY,
+        max_value=MAX_CAPACITY,
+        error_messages=dict.fromkeys(
+            ("required", "invalid", "min_value", "max_value"), CAPACITY_RANGE_MESSAGE
+        ),
+        help_text=Event._meta.get_field("capacity").help_text,
+        widget=widgets.AdminIntegerFieldWidget,
+    )
+
+    class Meta:
+        model = Event
+        fields = (
+            "organizer",
+            "title",
+            "description",
+            "location",
+            "status",
+            "capacity",
+            "timezone",
+            *TIME_FIELDS,
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.fields["status"].choices = [
+                choice for choice in Event.Status.choices if choice[0] in services.NEW_EVENT_STATUSES
+            ]
+        else:
+            self.show_times_in(ZoneInfo(self.instance.timezone))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("timezone"):
+            self.read_times_in(cleaned, ZoneInfo(cleaned["timezone"]))
+        # After a refusal at save time the check had passed: the refusal is the news.
+        refusals = [self.refused_on_save] if self.refused_on_save else self._service_refusals()
+        for refusal in refusals:
+            add_refusal(self, refusal)
+        return cleaned
+
+    def keeps_stored_time(self, name: str) -> bool:
+        # A new zone moves the event: its wall times are read again in that zone.
+        return super().keeps_stored_time(name) and "timezone" not in self.changed_data
+
+    def service_fields(self) -> dict:
+        """The cleaned fields as the services take them (the organizer is whom the event is for)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "organizer"}
+
+    def new_event_organizer(self):
+        return self.cleaned_data.get("organizer") or self.user
+
+    def _service_refusals(self) -> list:
+        if self.instance.pk is None:
+            return services.new_event_refusals(organizer=self.new_event_organizer(), **self.service_fields())
+        return services.event_change_refusals(event=self.instance, by=self.user, **self.service_fields())
+
+
+class TicketTypeForm(EventClockMixin, forms.ModelForm):
+    """One ticket type row of the event page. Sales times are on the event's clock.
+
+    A seated type sells its seats, so its capacity follows its seat layout and is
+    not typed here. A new row left without a position goes after the others.
+    """
+
+    time_fields = SALES_TIME_FIELDS
+
+    class Meta:
+        model = TicketType
+        fields = TICKET_TYPE_FIELDS
+        widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+
+    def __init__(self, *args, event: Event, refused_on_save=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(event.timezone)
+        self.refused_on_save = refused_on_save
+        self.show_times_in(self.zone)
+        self.fields["price"].label = f"Price ({event.currency})"
+        self.fields["capacity"].disabled = self.instance.seated
+        if self.instance.pk is None:
+            self.fields["position"].required = False
+            self.initial["position"] = None
+
+    def clean(self):
+        cleaned = super().clean()
+        self.read_times_in(cleaned, self.zone)
+        if cleaned.get(DELETION_FIELD_NAME):
+            return cleaned  # the formset reports what deleting was refused
+        refusals = [self.refused_on_save] if self.refused_on_save else self._capacity_refusals()
+        for refusal in refusals:
+            add_refusal(self, refusal)
+        return cleaned
+
+    def _capacity_refusals(self) -> list[DomainError]:
+        capacity = self.cleaned_data.get("capacity")
+        if self.instance.pk is None or capacity is None or "capacity" not in self.changed_data:
+            return []
+        refusal = services.ticket_type_capacity_refusal(ticket_type=self.instance, capacity=capacity)
+        return [refusal] if refusal else []
+
+    def changes(self) -> dict:
+        """The edited fields as update_ticket_type takes them."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in TICKET_TYPE_FIELDS}
+
+    def new_type_fields(self) -> dict:
+        """The fields as create_ticket_type takes them (no position: after the others)."""
+        return {name: value for name, value in self.cleaned_data.items() if name in TICKET_TYPE_FIELDS}
+
+
+class TicketTypeFormSet(BaseInlineFormSet):
+    """The event page's ticket types, written only through events.services.
+
+    ``save_through_services`` changes, adds, then deletes (so the last type can
+    be replaced on one page). A refusal at that moment is raised as
+    ``RefusedOnSave`` with the row's prefix; the page is then shown again from
+    the same post, with the refusal beside its field (or above the table, for a
+    refused deletion).
+    """
+
+    refused_on_save: RefusedOnSave | None = None  # from the page's last attempt to save
+
+    def get_form_kwargs(self, index):
+        kwargs = {**super().get_form_kwargs(index), "event": self.instance}
+        refused = self.refused_on_save
+        if refused is not None and index is not None and self.add_prefix(index) == refused.prefix:
+            kwargs["refused_on_save"] = refused.refusal
+        return kwargs
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.refused_on_save is not None:
+                raise ValidationError(f"{form.instance.name}: {_message(form.refused_on_save)}")
+
+    def save_through_services(self, *, by) -> None:
+        """Write each changed row through the services, which decide again under the event's lock."""
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        for form, write in self._writes(by):
+            try:
+                write()
+            except (DomainError, ValidationError) as refusal:
+                raise RefusedOnSave(refusal, prefix=form.prefix) from refusal
+
+    def _writes(self, by):
+        for form in self.initial_forms:
+            if form in self.deleted_forms or not form.has_changed():
+                continue
+            yield form, lambda form=form: self._update(form, by)
+        for form in self.extra_forms:
+            if form.has_changed() and form not in self.deleted_forms:
+                yield form, lambda form=form: self._create(form, by)
+        for form in self.deleted_forms:
+            if form.instance.pk is not None:
+                yield form, lambda form=form: self._delete(form, by)
+
+    def _update(self, form: TicketTypeForm, by) -> None:
+        changes = form.changes()
+        form.instance = services.update_ticket_type(ticket_type=form.instance, by=by, **changes)
+        self.changed_objects.append((form.instance, list(changes)))
+
+    def _create(self, form: TicketTypeForm, by) -> None:
+        form.instance = services.create_ticket_type(event=self.instance, by=by, **form.new_type_fields())
+        self.new_objects.append(form.instance)
+
+    def _delete(self, form: TicketTypeForm, by) -> None:
+        services.delete_ticket_type(ticket_type=form.instance, by=by)
+        self.deleted_objects.append(form.instance)
+
+
+def _message(refusal: DomainError | ValidationError) -> str:
+    return refusal.message if isinstance(refusal, DomainError) else " ".join(refusal.messages)
+
+
+class SeatLayoutForm(forms.Form):
+    """A hall drawn by rule: rows A, B, C, ... of numbered seats, with the same gaps in every row."""
+
+    rows = forms.IntegerField(min_value=1, max_value=MAX_ROWS, help_text="Named A, B, C, ... from the stage.")
+    seats_per_row = forms.IntegerField(
+        min_value=1, max_value=MAX_SEATS_PER_ROW, help_text="Numbered from 1 in every row."
+    )
+    gaps = forms.CharField(
+        required=False,
+        help_text="Seat numbers left out of every row (an aisle, a pillar), separated by commas: 5, 6, 12.",
+    )
+
+    def clean_gaps(self) -> frozenset[int]:
+        parts = [part.strip() for part in self.cleaned_data["gaps"].split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            raise ValidationError("Write the left-out seat numbers as whole numbers separated by commas.")
+        return frozenset(int(part) for part in parts)
+
+    def layout(self) -> SeatLayout:
+        data = self.cleaned_data
+        return SeatLayout(rows=data["rows"], seats_per_row=data["seats_per_row"], gaps=data["gaps"])
+
+
+class SeatIdsField(forms.TypedMultipleChoiceField):
+    """Seat ids as ticked; the service keeps only the ticket type's own seats among them."""
+
+    MAX_DIGITS = 18  # within the database's integers, whatever a hand-made post sends
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce=int, **kwargs)
+
+    def valid_value(self, value) -> bool:
+        text = str(value)
+        return text.isascii() and text.isdigit() and len(text) <= self.MAX_DIGITS
+
+
+class SeatBlockingForm(forms.Form):
+    """The ticked seats of one ticket type, to block (keep out of sale) or to put back on sale."""
+
+    seats = SeatIdsField(error_messages={"required": "Tick at least one seat."})
+    block = forms.TypedChoiceField(
+        choices=[("yes", "Block"), ("no", "Unblock")], coerce=lambda value: value == "yes"
+    )
