@@ -8,8 +8,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from bookings.models import Booking
-from bookings.serializers import BookingCreateSerializer, BookingSerializer, EventBookingSerializer
-from bookings.services import book, cancel_booking
+from bookings.serializers import (
+    BookingChangeSerializer,
+    BookingCreateSerializer,
+    BookingSerializer,
+    EventBookingSerializer,
+)
+from bookings.services import book, cancel_booking, change_ticket_type
 from eventhub.api_errors import error_responses
 from eventhub.permissions import ManagesEvent
 from events.filters import IdFilter
@@ -22,6 +27,10 @@ class BookingStatusFilter(django_filters.FilterSet):
     class Meta:
         model = Booking
         fields = ["status"]
+
+
+# What a booking's resource shows beside it, joined into the one query of a list.
+PLACE = ("ticket_type__event", "seat")
 
 
 class BookingFilter(BookingStatusFilter):
@@ -45,25 +54,26 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        # Every item shows its event's status.
-        return Booking.objects.visible_to(self.request.user).select_related("event")
+        # Every item shows its event's status and its place.
+        return Booking.objects.visible_to(self.request.user).select_related("event", *PLACE)
 
     @extend_schema(
         request=BookingCreateSerializer,
         description="Attendees only. An event you cannot see (someone else's draft) is 404; "
-        "a draft, cancelled or started event is 400 not_bookable; a full event is 409 event_full "
-        "unless waitlist is true.",
+        "a draft, cancelled or started event is 400 not_bookable. ticket_type may be left out when the "
+        "event sells exactly one type now (400 ticket_type_required when it sells several); a type of "
+        "another event is 400 invalid_ticket_type, one outside its sales window 400 not_on_sale. "
+        "A seat of another type is 400 invalid_seat, a taken one 409 seat_taken (the message names "
+        "free seats nearby). A sold-out type is 409 ticket_type_full and a full event 409 event_full, "
+        "unless waitlist is true: then you join that type's waitlist.",
         responses={201: BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def create(self, request):
-        """Book a seat, or a waitlist place when the event is full and you ask for one."""
+        """Book a ticket (and a seat), or a waitlist place when it is sold out and you ask for one."""
         serializer = BookingCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        booking = book(
-            user=request.user,
-            event=Event(pk=serializer.validated_data["event"]),  # read once, under the row lock
-            waitlist=serializer.validated_data["waitlist"],
-        )
+        # The event, type and seat are read once, by the service, under the event's row lock.
+        booking = book(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -73,6 +83,24 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def cancel(self, request, pk=None):
         """Cancel a booking; a freed seat goes to the first person on the waitlist."""
         booking = cancel_booking(booking=self.get_object(), by=request.user)
+        return Response(self.get_serializer(booking).data)
+
+    @extend_schema(
+        request=BookingChangeSerializer,
+        description="Move a confirmed booking to another ticket type of its event, or to another seat. "
+        "The old place is given back only once the new one is yours, so a refused move changes nothing. "
+        "You may move until the event starts, to a type on sale; its organizer and staff may move anyone "
+        "at any time. Refusals: 400 not_confirmed, not_bookable, invalid_ticket_type, not_on_sale, "
+        "invalid_seat; 403 not_allowed; 409 ticket_type_full, event_full, seat_taken.",
+        responses={200: BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def change(self, request, pk=None):
+        """Change a booking's ticket type or seat (an upgrade, a seat beside a friend)."""
+        booking = self.get_object()
+        serializer = BookingChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = change_ticket_type(booking=booking, by=request.user, **serializer.validated_data)
         return Response(self.get_serializer(booking).data)
 
 
@@ -94,4 +122,4 @@ class EventBookingsView(generics.ListAPIView):
             Event.objects.visible_to(self.request.user), pk=self.kwargs["event_id"]
         )
         self.check_object_permissions(self.request, event)
-        return event.bookings.select_related("user").order_by("created_at", "pk")
+        return event.bookings.select_related("user", *PLACE).order_by("created_at", "pk")

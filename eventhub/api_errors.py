@@ -83,7 +83,8 @@ def api_not_found(request):
 
 def _as_api_exception(exc):
     if isinstance(exc, DomainError):
-        if exc.field:
+        # A conflict (a seat just taken) keeps its own status even when it names the field it is about.
+        if exc.field and exc.code.http_status == status.HTTP_400_BAD_REQUEST:
             return exceptions.ValidationError({exc.field: [exc.message]}, code=exc.code)
         return Refusal(exc.code, exc.message)
     if isinstance(exc, DjangoValidationError):

@@ -1,18 +1,27 @@
 """The events API: everyone browses; organizers create; an event's organizer and staff run it."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, viewsets
+from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
 
 from eventhub.api_errors import error_responses
 from eventhub.permissions import IsOrganizer, ManagesEvent
 from events import services
 from events.filters import EventFilter
-from events.models import Event
+from events.models import Event, TicketType
 from events.selectors import UpcomingThenPast
-from events.serializers import EventSerializer
+from events.serializers import (
+    EventSerializer,
+    SeatMapQuerySerializer,
+    SeatSerializer,
+    TicketTypeCreateSerializer,
+    TicketTypeSerializer,
+)
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
+READ_ACTIONS = ("list", "retrieve")
 
 
 @extend_schema_view(
@@ -43,7 +52,11 @@ class EventViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return Event.objects.visible_to(self.request.user).select_related("organizer")
+        return (
+            Event.objects.visible_to(self.request.user)
+            .select_related("organizer")
+            .prefetch_related("ticket_types")
+        )
 
     def paginate_queryset(self, queryset):
         if "ordering" not in self.request.query_params:
@@ -51,7 +64,7 @@ class EventViewSet(viewsets.ModelViewSet):
         return super().paginate_queryset(queryset)
 
     def get_permissions(self):
-        if self.action in ("list", "retrieve"):
+        if self.action in (*READ_ACTIONS, "seats"):
             return [AllowAny()]
         if self.action == "create":
             return [IsOrganizer()]
@@ -65,3 +78,103 @@ class EventViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_event(event=instance, by=self.request.user)
+
+    @extend_schema(
+        parameters=[SeatMapQuerySerializer],
+        responses={200: SeatSerializer(many=True), **error_responses(400, 404)},
+    )
+    @action(detail=True, filterset_class=None, pagination_class=None)
+    def seats(self, request, pk=None):
+        """The seat map of one seated ticket type, row by row, whole (not paginated).
+
+        A seat is available when nobody holds it and the organizer has not kept it out of sale.
+        A ticket type of another event is 400 (invalid_ticket_type); a type without seats has none.
+        """
+        query = SeatMapQuerySerializer(data=request.query_params, context={"event": self.get_object()})
+        query.is_valid(raise_exception=True)
+        seats = query.validated_data["ticket_type"].seats.all()
+        return Response(SeatSerializer(seats, many=True).data)
+
+
+EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")
+TYPE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket type's id.")
+TYPE_WRITE_ERRORS = error_responses(400, 401, 403, 404)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[EVENT_ID],
+        description="The ticket types of an event you can see, in display order (not paginated).",
+        responses={200: TicketTypeSerializer(many=True), **error_responses(404)},
+    ),
+    retrieve=extend_schema(
+        parameters=[EVENT_ID, TYPE_ID], responses={200: TicketTypeSerializer, **error_responses(404)}
+    ),
+    create=extend_schema(
+        parameters=[EVENT_ID],
+        description="The event's organizer and staff only. An unseated type needs a capacity; a seated "
+        "one (seated: true) needs a layout instead, whose seats are its capacity (400 invalid_layout "
+        "for a hall out of bounds).",
+        responses={201: TicketTypeSerializer, **TYPE_WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        parameters=[EVENT_ID, TYPE_ID],
+        description="Capacity cannot go below the tickets of this type booked (capacity_below_booked), "
+        "nor change on a seated type; raising it confirms its waitlist in order.",
+        responses={200: TicketTypeSerializer, **TYPE_WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        parameters=[EVENT_ID, TYPE_ID],
+        description="Only a type nobody has booked (409 has_bookings: end its sales instead), and "
+        "never the event's last one (409 last_ticket_type).",
+        responses={204: None, **error_responses(401, 403, 404, 409)},
+    ),
+)
+class TicketTypeViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """An event's ticket types: whoever sees the event reads them; its organizer and staff run them."""
+
+    serializer_class = TicketTypeSerializer
+    pagination_class = None  # a handful per event, read whole as the event shows them
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_permissions(self):
+        if self.action in READ_ACTIONS:
+            return [AllowAny()]
+        return [IsAuthenticated(), ManagesEvent()]
+
+    def initial(self, request, *args, **kwargs):
+        """Every action is about one event: one you cannot see is 404, one you do not run 403 to write."""
+        super().initial(request, *args, **kwargs)
+        self.event = generics.get_object_or_404(
+            Event.objects.visible_to(request.user), pk=self.kwargs["event_id"]
+        )
+        self.check_object_permissions(request, self.event)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TicketType.objects.none()
+        return self.event.ticket_types.all()
+
+    def get_serializer_class(self):
+        return TicketTypeCreateSerializer if self.action == "create" else TicketTypeSerializer
+
+    def check_object_permissions(self, request, obj):
+        """A ticket type is run by whoever runs its event."""
+        super().check_object_permissions(request, obj.event if isinstance(obj, TicketType) else obj)
+
+    def perform_create(self, serializer):
+        serializer.save(event=self.event, by=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.save(by=self.request.user)
+
+    def perform_destroy(self, instance):
+        services.delete_ticket_type(ticket_type=instance, by=self.request.user)

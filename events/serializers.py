@@ -5,8 +5,17 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from accounts.models import User
-from events.models import Event
-from events.services import create_event, update_event
+from events.filters import MAX_ID
+from events.models import Event, Seat, TicketType
+from events.services import (
+    MAX_ROWS,
+    MAX_SEATS_PER_ROW,
+    SeatLayout,
+    create_event,
+    create_ticket_type,
+    update_event,
+    update_ticket_type,
+)
 
 
 class OrganizerSerializer(serializers.ModelSerializer):
@@ -36,6 +45,155 @@ class OffsetDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
+# The largest position every database stores (a small integer), so SQLite and PostgreSQL refuse alike.
+MAX_POSITION = 32_767
+
+
+class TicketTypeSummarySerializer(serializers.ModelSerializer):
+    """A ticket type as a booking names it: what was bought, at what price."""
+
+    currency = serializers.CharField(source="event.currency", read_only=True, help_text="ISO 4217, e.g. EUR.")
+
+    class Meta:
+        model = TicketType
+        fields = ["id", "name", "price", "currency"]
+        read_only_fields = fields
+
+
+class TicketTypeSerializer(TicketTypeSummarySerializer):
+    """A kind of ticket an event sells. Prices are decimal strings ("25.00") in the event's currency.
+
+    Times are shown with the offset of the event's own time zone.
+    """
+
+    seats_left = serializers.IntegerField(read_only=True)
+    on_sale = serializers.BooleanField(read_only=True, help_text="Whether its sales window is open now.")
+    sales_start = OffsetDateTimeField(
+        required=False, allow_null=True, help_text="Empty: on sale as soon as the event is published."
+    )
+    sales_end = OffsetDateTimeField(
+        required=False, allow_null=True, help_text="Empty: on sale until the event starts."
+    )
+
+    class Meta:
+        model = TicketType
+        fields = [
+            "id",
+            "name",
+            "description",
+            "price",
+            "currency",
+            "capacity",
+            "seats_left",
+            "on_sale",
+            "sales_start",
+            "sales_end",
+            "seated",
+            "position",
+        ]
+        read_only_fields = ["seated"]
+        extra_kwargs = {
+            "capacity": {"required": False, "help_text": "Required unless the type is seated."},
+            "position": {
+                "max_value": MAX_POSITION,
+                "help_text": "Display order, lowest first; a new type goes last by default.",
+            },
+        }
+
+    def to_representation(self, instance):
+        with timezone.override(instance.event.timezone):
+            return super().to_representation(instance)
+
+    def update(self, instance, validated_data):
+        return update_ticket_type(ticket_type=instance, **validated_data)
+
+
+class SeatLayoutSerializer(serializers.Serializer):
+    """A hall drawn by rule; read as an events.services.SeatLayout, which the service checks."""
+
+    rows = serializers.IntegerField(help_text=f"Rows A, B, C, ...: 1 to {MAX_ROWS}.")
+    seats_per_row = serializers.IntegerField(
+        help_text=f"Seats numbered 1 to this in each row, at most {MAX_SEATS_PER_ROW}."
+    )
+    gaps = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        max_length=MAX_SEATS_PER_ROW,
+        help_text="Seat numbers left out of every row (an aisle), so the others keep their printed numbers.",
+    )
+
+    def validate(self, attrs):
+        return SeatLayout(
+            rows=attrs["rows"], seats_per_row=attrs["seats_per_row"], gaps=frozenset(attrs.get("gaps", ()))
+        )
+
+
+class TicketTypeCreateSerializer(TicketTypeSerializer):
+    """A new ticket type: a capacity, or for numbered seats a layout, which sets the capacity."""
+
+    seated = serializers.BooleanField(
+        required=False, help_text="True sells numbered seats drawn from layout; a layout implies it."
+    )
+    layout = SeatLayoutSerializer(required=False, write_only=True)
+
+    class Meta(TicketTypeSerializer.Meta):
+        fields = [*TicketTypeSerializer.Meta.fields, "layout"]
+
+    def validate(self, attrs):
+        layout = attrs.get("layout")
+        if attrs.pop("seated", layout is not None) != (layout is not None):
+            message = (
+                "Add a layout for numbered seats." if layout is None else "Only a seated type has a layout."
+            )
+            raise serializers.ValidationError({"layout": message})
+        if layout is not None and "capacity" in attrs:
+            raise serializers.ValidationError(
+                {"capacity": "A seated type sells its seats: leave capacity out."}
+            )
+        return attrs
+
+    def create(self, validated_data):
+        return create_ticket_type(**validated_data)
+
+
+class SeatSummarySerializer(serializers.ModelSerializer):
+    """A numbered seat as a booking names it."""
+
+    label = serializers.CharField(read_only=True, help_text='For people: "Row C, seat 12".')
+
+    class Meta:
+        model = Seat
+        fields = ["id", "label"]
+
+
+class SeatSerializer(SeatSummarySerializer):
+    """One seat of a hall's map."""
+
+    available = serializers.BooleanField(
+        source="is_available", read_only=True, help_text="Neither booked nor kept out of sale."
+    )
+
+    class Meta(SeatSummarySerializer.Meta):
+        fields = ["id", "row", "number", "label", "available"]
+        read_only_fields = fields
+
+
+class SeatMapQuerySerializer(serializers.Serializer):
+    """Which hall of the event to draw: ``context["event"]`` with its ticket types read."""
+
+    ticket_type = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The id of one of the event's ticket types."
+    )
+
+    def validate_ticket_type(self, value) -> TicketType:
+        ticket_type = next((t for t in self.context["event"].ticket_types.all() if t.pk == value), None)
+        if ticket_type is None:
+            raise serializers.ValidationError(
+                "This ticket type is not sold at this event.", code="invalid_ticket_type"
+            )
+        return ticket_type
+
+
 class EventSerializer(serializers.ModelSerializer):
     """An event. Times are shown with the offset of the event's own time zone."""
 
@@ -49,6 +207,7 @@ class EventSerializer(serializers.ModelSerializer):
     )
     seats_left = serializers.IntegerField(read_only=True)
     organizer = OrganizerSerializer(read_only=True)
+    ticket_types = TicketTypeSerializer(many=True, read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -63,10 +222,14 @@ class EventSerializer(serializers.ModelSerializer):
             "timezone",
             "capacity",
             "seats_left",
+            "currency",
+            "ticket_types",
             "status",
             "organizer",
             "url",
         ]
+        # Shown, not yet written: create_event and update_event take no currency.
+        read_only_fields = ["currency"]
 
     def to_representation(self, instance):
         with timezone.override(instance.timezone):

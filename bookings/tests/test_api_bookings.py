@@ -44,7 +44,7 @@ def test_attendee_books_a_seat(api_client, attendee, published_event):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "event", "status", "event_status", "created_at"}
+    assert set(body) == {"id", "event", "status", "event_status", "ticket_type", "seat", "created_at"}
     assert body["event"] == published_event.pk
     assert body["status"] == "confirmed"
     published_event.refresh_from_db()
@@ -292,7 +292,7 @@ def test_organizer_sees_who_booked_their_event(api_client, organizer, published_
     assert body["count"] == 1
     assert body["results"][0]["id"] == booking.pk
     assert body["results"][0]["status"] == "confirmed"
-    assert set(body["results"][0]) == {"id", "attendee", "status", "created_at"}
+    assert set(body["results"][0]) == {"id", "attendee", "status", "ticket_type", "seat", "created_at"}
     assert body["results"][0]["attendee"] == {
         "id": attendee.pk,
         "username": attendee.username,

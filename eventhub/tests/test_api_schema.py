@@ -18,9 +18,13 @@ EXPECTED_PATHS = {
     "/api/events/",
     "/api/events/{id}/",
     "/api/events/{event_id}/bookings/",
+    "/api/events/{event_id}/ticket-types/",
+    "/api/events/{event_id}/ticket-types/{id}/",
+    "/api/events/{id}/seats/",
     "/api/bookings/",
     "/api/bookings/{id}/",
     "/api/bookings/{id}/cancel/",
+    "/api/bookings/{id}/change/",
 }
 
 
