@@ -104,3 +104,31 @@ class Booking(models.Model):
         if self.is_active and self.event.status == Event.Status.CANCELLED:
             return f"{label} — event cancelled"
         return label
+
+
+class Answer(models.Model):
+    """A booking's answer to one of its event's questions, as Question.clean_answer stored it."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey("events.Question", on_delete=models.CASCADE, related_name="answers")
+    value = models.JSONField()
+
+    class Meta:
+        ordering = ["question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["booking", "question"], name="answer_one_per_question_per_booking"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question}: {self.display}"
+
+    @property
+    def display(self) -> str:
+        """The answer in words: "Yes", "Vegan, Halal", "Extra large"."""
+        if isinstance(self.value, bool):
+            return "Yes" if self.value else "No"
+        if isinstance(self.value, list):
+            return ", ".join(self.value)
+        return str(self.value)

@@ -233,7 +233,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         return (
             (None, {"fields": (*who, "title", "description", "location", "status")}),
             ("When", {"fields": ("timezone", *TIME_FIELDS), "description": "Times are in the event's zone."}),
-            ("Seats", {"fields": seats}),
+            ("Seats and prices", {"fields": (*seats, "currency")}),
         )
 
     def get_readonly_fields(self, request, obj=None):

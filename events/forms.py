@@ -135,6 +135,7 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
             "location",
             "status",
             "capacity",
+            "currency",
             "timezone",
             *TIME_FIELDS,
         )

@@ -371,8 +371,14 @@ class TicketType(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
-            raise ValidationError({"sales_end": "Sales must end after they start."})
+            errors["sales_end"] = "Sales must end after they start."
+        others = TicketType.objects.filter(event_id=self.event_id, name=self.name).exclude(pk=self.pk)
+        if self.event_id and others.exists():  # beside its field, before the constraint says it in general
+            errors["name"] = "This event already has a ticket type with this name."
+        if errors:
+            raise ValidationError(errors)
 
 
 def row_label(index: int) -> str:
@@ -442,3 +448,105 @@ class Seat(models.Model):
     @property
     def is_available(self) -> bool:
         return not (self.held or self.blocked)
+
+
+class Question(models.Model):
+    """Something an organizer asks everyone who books (dietary needs, T-shirt size), or one type's buyers.
+
+    ``clean_answer`` is the one rule for what counts as an answer; the booking
+    service, forms and the API all go through it.
+    """
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", "Short text"
+        LONG_TEXT = "long_text", "Long text"
+        CHOICE = "choice", "One choice"
+        CHOICES = "choices", "Several choices"
+        YES_NO = "yes_no", "Yes or no"
+
+    MAX_LENGTH = {Kind.SHORT_TEXT: 200, Kind.LONG_TEXT: 2_000}
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    ticket_type = models.ForeignKey(
+        TicketType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="questions",
+        help_text="Empty: asked of every ticket type.",
+    )
+    label = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    options = models.JSONField(
+        default=list, blank=True, help_text="The choices offered, for one choice and several choices."
+    )
+    required = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "label"],
+                name="question_label_unique_per_event",
+                violation_error_message="This event already asks this question.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def has_options(self) -> bool:
+        return self.kind in (self.Kind.CHOICE, self.Kind.CHOICES)
+
+    def clean(self):
+        super().clean()
+        if self.ticket_type_id and self.event_id and self.ticket_type.event_id != self.event_id:
+            raise ValidationError({"ticket_type": "This ticket type belongs to another event."})
+        options = self.options if isinstance(self.options, list) else None
+        if self.has_options and not (options and all(isinstance(o, str) and o.strip() for o in options)):
+            raise ValidationError({"options": "List the choices people pick from."})
+        if not self.has_options and self.options:
+            raise ValidationError({"options": "Only questions with choices have options."})
+
+    def clean_answer(self, value):
+        """The answer as stored (text, a list of choices, or a boolean), or None when left blank.
+
+        Raises ValidationError in plain words naming the question.
+        """
+        if value in (None, "", []):
+            return None
+        cleaner = {
+            self.Kind.CHOICE: self._one_choice,
+            self.Kind.CHOICES: self._several_choices,
+            self.Kind.YES_NO: self._yes_no,
+        }.get(self.kind, self._text)
+        return cleaner(value)
+
+    def _text(self, value):
+        if not isinstance(value, str):
+            raise ValidationError(f"“{self.label}”: write the answer as text.")
+        value = value.strip()
+        limit = self.MAX_LENGTH[self.kind]
+        if len(value) > limit:
+            raise ValidationError(f"“{self.label}”: at most {limit:,} characters.")
+        return value or None
+
+    def _one_choice(self, value):
+        if value not in self.options:
+            raise ValidationError(f"“{self.label}”: choose one of {', '.join(self.options)}.")
+        return value
+
+    def _several_choices(self, value):
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or any(v not in self.options for v in values):
+            raise ValidationError(f"“{self.label}”: choose among {', '.join(self.options)}.")
+        return [option for option in self.options if option in values]  # in the organizer's order
+
+    def _yes_no(self, value):
+        answers = {True: True, False: False, "yes": True, "no": False, "true": True, "false": False}
+        key = value.lower() if isinstance(value, str) else value
+        if not isinstance(key, (bool, str)) or key not in answers:
+            raise ValidationError(f"“{self.label}”: answer yes or no.")
+        return answers[key]

@@ -228,8 +228,6 @@ class EventSerializer(serializers.ModelSerializer):
             "organizer",
             "url",
         ]
-        # Shown, not yet written: create_event and update_event take no currency.
-        read_only_fields = ["currency"]
 
     def to_representation(self, instance):
         with timezone.override(instance.timezone):

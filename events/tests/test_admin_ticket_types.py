@@ -218,8 +218,7 @@ def test_a_name_the_event_already_sells_is_a_form_error(organizer_client, publis
     response = post_types(
         organizer_client, published_event, extra=new_row(published_event, name="VIP", capacity="3")
     )
-    assert row_errors(response, 2)["__all__"] == ["Please correct the duplicate values below."]
-    assert type_forms(response).non_form_errors() == ["Please correct the duplicate data for name."]
+    assert row_errors(response, 2)["name"] == ["This event already has a ticket type with this name."]
     assert published_event.ticket_types.count() == 2
 
 

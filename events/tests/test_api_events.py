@@ -496,3 +496,23 @@ def test_default_order_runs_at_most_five_queries_on_any_page(
     for page in (1, 2, 3):
         with django_assert_max_num_queries(5):  # UpcomingThenPast's four, with the ticket types of each part
             api_client.get(LIST, {"page_size": 2, "page": page})
+
+
+def test_an_event_is_created_in_the_currency_asked_and_a_made_up_one_is_refused(api_client, organizer):
+    api_client.force_authenticate(organizer)
+
+    created = api_client.post(LIST, new_event(currency="GBP"), format="json")
+    refused = api_client.post(LIST, new_event(currency="XYZ"), format="json")
+
+    assert created.status_code == 201 and created.json()["currency"] == "GBP"
+    assert refused.status_code == 400 and "currency" in refused.json()
+
+
+def test_the_currency_cannot_change_once_someone_booked(api_client, organizer, published_event, attendee):
+    make_booking(user=attendee, event=published_event)
+    api_client.force_authenticate(organizer)
+
+    response = api_client.patch(f"{LIST}{published_event.pk}/", {"currency": "USD"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "has_bookings"

@@ -227,7 +227,7 @@ def test_seats_and_capacity_must_agree(api_client, organizer, published_event, b
         ({"capacity": 100_001}, "capacity"),
         ({"name": ""}, "name"),
         ({"name": "x" * 101}, "name"),
-        ({"name": DEFAULT_TICKET_TYPE_NAME}, "non_field_errors"),
+        ({"name": DEFAULT_TICKET_TYPE_NAME}, "name"),
         ({"position": -1}, "position"),
         ({"position": 10**30}, "position"),
         ({"position": 32_768}, "position"),
