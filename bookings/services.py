@@ -16,20 +16,22 @@ emails) run on commit, so a rolled-back booking leaves no trace.
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Answer, Booking
 from eventhub.errors import DomainError, ErrorCode
 from events.locks import event_not_found, lock_event, lock_events
-from events.models import Event, Seat, TicketType
-from events.selectors import best_free_seat, nearest_free_seats
+from events.models import Event, Question, Seat, TicketType
+from events.selectors import best_free_seat, nearest_free_seats, questions_for
 from events.services import ensure_manages
 
 logger = logging.getLogger("eventhub.bookings")
@@ -102,6 +104,7 @@ def book(
     ticket_type: TicketType | None = None,
     seat: Seat | None = None,
     waitlist: bool = False,
+    answers: Mapping | None = None,
 ) -> Booking:
     """Give ``user`` a ticket of ``ticket_type`` at ``event`` (and ``seat``, or the best free one, when
     the type is seated), or a waitlist place for that type when it or the event is full and they asked.
@@ -112,11 +115,17 @@ def book(
     may be left out when the event has exactly one type on sale. Only the pks
     of ``event``, ``ticket_type`` and ``seat`` are used: the rows are read under
     the event's lock, so a caller holding just ids passes ``Event(pk=id)``.
+
+    ``answers`` maps question ids to answers. They are checked before the lock
+    is taken (a required question left blank refuses the booking with
+    ``invalid_answers``) and stored with the booking.
     """
+    ticket_type_id = ticket_type.pk if ticket_type else None
     choice = _Choice(
-        ticket_type_id=ticket_type.pk if ticket_type else None,
+        ticket_type_id=ticket_type_id,
         seat_id=seat.pk if seat else None,
         waitlist=waitlist,
+        answers=_checked_answers(event_id=event.pk, ticket_type_id=ticket_type_id, answers=answers or {}),
     )
     try:
         return _book(user=user, event_id=event.pk, choice=choice)
@@ -134,6 +143,7 @@ class _Choice:
     ticket_type_id: int | None
     seat_id: int | None
     waitlist: bool
+    answers: "_Answers"
 
 
 def _gone(*, user, event_id: int) -> DomainError | None:
@@ -165,8 +175,75 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         booking.cancelled_at = None
         booking.checked_in_at = None
         booking.save()
+        choice.answers.save_for(booking)
         _log("booking.created", booking)
         return booking
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """Answers checked against the questions they answer; the type-specific ones wait for the type."""
+
+    by_question: dict[Question, object]
+
+    def save_for(self, booking: Booking) -> None:
+        """Store the answers to the questions of ``booking``'s type (those of a re-activated booking go)."""
+        if not self.by_question:  # an event without questions: no write at all
+            return
+        kept = {q: v for q, v in self.by_question.items() if _asked(q, booking.ticket_type_id)}
+        Answer.objects.filter(booking=booking).delete()
+        Answer.objects.bulk_create(
+            Answer(booking=booking, question=q, value=v) for q, v in kept.items() if v is not None
+        )
+
+
+def _checked_answers(*, event_id: int, ticket_type_id: int | None, answers: Mapping) -> _Answers:
+    """Check ``answers`` against the questions asked before any lock is taken; refuse in plain words.
+
+    With the type left out, the questions are those of the event's one type on
+    sale (when there are several, the booking is refused under the lock anyway).
+    """
+    questions = questions_for(event_id=event_id, ticket_type_id=ticket_type_id)
+    if not questions and not answers:
+        return _Answers({})
+    if ticket_type_id is None and any(q.ticket_type_id for q in questions):
+        on_sale = list(
+            TicketType.objects.filter(event_id=event_id).on_sale().values_list("pk", flat=True)[:2]
+        )
+        ticket_type_id = on_sale[0] if len(on_sale) == 1 else None
+        questions = [q for q in questions if _asked(q, ticket_type_id)]
+    given = _answers_by_id(answers)
+    unknown = given.keys() - {q.pk for q in questions}
+    problems = [f"Question {pk} is not asked for this ticket." for pk in sorted(unknown)]
+    cleaned = {}
+    for question in questions:
+        try:
+            cleaned[question] = question.clean_answer(given.get(question.pk))
+        except ValidationError as error:
+            problems.extend(error.messages)
+            continue
+        if cleaned[question] is None and question.required and _asked(question, ticket_type_id):
+            problems.append(f"“{question.label}” needs an answer.")
+    if problems:
+        raise DomainError(ErrorCode.INVALID_ANSWERS, " ".join(problems), field="answers")
+    return _Answers(cleaned)
+
+
+def _asked(question: Question, ticket_type_id: int | None) -> bool:
+    return question.ticket_type_id is None or question.ticket_type_id == ticket_type_id
+
+
+def _answers_by_id(answers: Mapping) -> dict[int, object]:
+    """Answers keyed by question id, whether the ids came as numbers or as the text of a JSON key."""
+    by_id = {}
+    for key, value in answers.items():
+        try:
+            by_id[int(key)] = value
+        except (TypeError, ValueError):
+            raise DomainError(
+                ErrorCode.INVALID_ANSWERS, f"“{key}” is not a question id.", field="answers"
+            ) from None
+    return by_id
 
 
 def _confirm(booking: Booking, *, seat: Seat | None) -> None:
@@ -434,6 +511,27 @@ def _already_there(booking: Booking, ticket_type: TicketType, seat: Seat | None)
     if booking.ticket_type_id != ticket_type.pk:
         return False
     return not ticket_type.seated or seat is None or seat.pk == booking.seat_id
+
+
+def update_answers(*, booking: Booking, answers: Mapping, by) -> Booking:
+    """Change the answers of an active booking: its owner until the event starts, the organizer any time.
+
+    The answers given replace the old ones as a whole, checked like at booking.
+    """
+    event = booking.event
+    is_owner = by.is_authenticated and by.pk == booking.user_id
+    if not (is_owner or event.is_managed_by(by)):
+        raise DomainError(ErrorCode.NOT_ALLOWED, "You cannot change someone else's answers.")
+    if not booking.is_active:
+        raise DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is cancelled.")
+    if event.has_started and not event.is_managed_by(by):
+        raise DomainError(
+            ErrorCode.NOT_CANCELLABLE, "This event has started; the answers can no longer change."
+        )
+    checked = _checked_answers(event_id=event.pk, ticket_type_id=booking.ticket_type_id, answers=answers)
+    with transaction.atomic():
+        checked.save_for(booking)
+    return booking
 
 
 def check_in(*, booking: Booking, by) -> Booking:

@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Abs
 from django.utils import timezone
 
-from events.models import Seat, TicketType
+from events.models import Question, Seat, TicketType
 
 
 class UpcomingThenPast:
@@ -125,3 +125,14 @@ def seat_map(ticket_type) -> SeatMap:
         numbers=[number if number in present else None for number in columns],
         rows=[(label, [row.get(number) for number in columns]) for label, row in rows.items()],
     )
+
+
+def questions_for(*, event_id: int, ticket_type_id: int | None) -> list[Question]:
+    """The questions a buyer of ``ticket_type_id`` at the event answers: the event's own and the type's.
+
+    With no type known, every question of the event (the caller narrows once the type is known).
+    """
+    questions = Question.objects.filter(event_id=event_id)
+    if ticket_type_id is not None:
+        questions = questions.filter(Q(ticket_type__isnull=True) | Q(ticket_type_id=ticket_type_id))
+    return list(questions)

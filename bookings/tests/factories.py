@@ -5,8 +5,10 @@ from bookings.models import Booking
 from events.models import Event
 
 
-def make_booking(*, user, event, waitlist=False, ticket_type=None, seat=None):
-    return services.book(user=user, event=event, waitlist=waitlist, ticket_type=ticket_type, seat=seat)
+def make_booking(*, user, event, waitlist=False, ticket_type=None, seat=None, answers=None):
+    return services.book(
+        user=user, event=event, waitlist=waitlist, ticket_type=ticket_type, seat=seat, answers=answers
+    )
 
 
 def fill(event, *, users, ticket_type=None):
