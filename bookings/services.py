@@ -359,15 +359,26 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
     with transaction.atomic():
         event = lock_event(booking.event_id)
         booking = _booking_of_locked_event(booking.pk, event.pk)
-        is_owner = by.is_authenticated and by.pk == booking.user_id
-        if not (is_owner or event.is_managed_by(by)):
-            raise DomainError(ErrorCode.NOT_ALLOWED, "You cannot cancel someone else's booking.")
-        if not booking.is_active:
-            raise DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is already cancelled.")
-        if event.has_started and not event.is_managed_by(by):
-            raise DomainError(ErrorCode.NOT_CANCELLABLE, "This event has started; it is too late to cancel.")
+        _ensure_holder_may(
+            booking,
+            event=event,
+            by=by,
+            not_yours="You cannot cancel someone else's booking.",
+            too_late="This event has started; it is too late to cancel.",
+        )
         _cancel_locked(event=event, booking=booking, by=by)
         return booking
+
+
+def _ensure_holder_may(booking: Booking, *, event: Event, by, not_yours: str, too_late: str) -> None:
+    """An active booking is its owner's to change until the event starts, its organizer's always."""
+    manages = event.is_managed_by(by)
+    if not (manages or (by.is_authenticated and by.pk == booking.user_id)):
+        raise DomainError(ErrorCode.NOT_ALLOWED, not_yours)
+    if not booking.is_active:
+        raise DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is already cancelled.")
+    if event.has_started and not manages:
+        raise DomainError(ErrorCode.NOT_CANCELLABLE, too_late)
 
 
 def _cancel_locked(*, event: Event, booking: Booking, by) -> None:
@@ -519,15 +530,13 @@ def update_answers(*, booking: Booking, answers: Mapping, by) -> Booking:
     The answers given replace the old ones as a whole, checked like at booking.
     """
     event = booking.event
-    is_owner = by.is_authenticated and by.pk == booking.user_id
-    if not (is_owner or event.is_managed_by(by)):
-        raise DomainError(ErrorCode.NOT_ALLOWED, "You cannot change someone else's answers.")
-    if not booking.is_active:
-        raise DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is cancelled.")
-    if event.has_started and not event.is_managed_by(by):
-        raise DomainError(
-            ErrorCode.NOT_CANCELLABLE, "This event has started; the answers can no longer change."
-        )
+    _ensure_holder_may(
+        booking,
+        event=event,
+        by=by,
+        not_yours="You cannot change the answers of someone else's booking.",
+        too_late="This event has started; the answers can no longer change.",
+    )
     checked = _checked_answers(event_id=event.pk, ticket_type_id=booking.ticket_type_id, answers=answers)
     with transaction.atomic():
         checked.save_for(booking)

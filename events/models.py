@@ -70,6 +70,22 @@ def derived_fields_of(changed) -> set[str]:
     return {name for name, sources in DERIVED_FIELDS.items() if sources & set(changed)}
 
 
+def counter_constraints(*, booked: str, capacity: str) -> list[models.CheckConstraint]:
+    """The database's own guard on a seat counter: 0 <= booked_seats <= capacity, capacity in range."""
+    return [
+        models.CheckConstraint(
+            condition=Q(booked_seats__gte=0) & Q(booked_seats__lte=F("capacity")),
+            name=booked,
+            violation_error_message="Booked seats must stay between 0 and the capacity.",
+        ),
+        models.CheckConstraint(
+            condition=Q(capacity__gte=MIN_CAPACITY) & Q(capacity__lte=MAX_CAPACITY),
+            name=capacity,
+            violation_error_message=CAPACITY_RANGE_MESSAGE,
+        ),
+    ]
+
+
 class EventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Bulk inserts skip save(): fill the stored copies here."""
@@ -178,15 +194,8 @@ class Event(models.Model):
             models.Index(fields=["starts_on"], name="event_starts_on_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(booked_seats__gte=0) & Q(booked_seats__lte=F("capacity")),
-                name="event_booked_seats_within_capacity",
-                violation_error_message="Booked seats must stay between 0 and the capacity.",
-            ),
-            models.CheckConstraint(
-                condition=Q(capacity__gte=MIN_CAPACITY) & Q(capacity__lte=MAX_CAPACITY),
-                name="event_capacity_range",
-                violation_error_message=CAPACITY_RANGE_MESSAGE,
+            *counter_constraints(
+                booked="event_booked_seats_within_capacity", capacity="event_capacity_range"
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
@@ -313,15 +322,8 @@ class TicketType(models.Model):
                 name="ticket_type_name_unique_per_event",
                 violation_error_message="This event already has a ticket type with this name.",
             ),
-            models.CheckConstraint(
-                condition=Q(booked_seats__gte=0) & Q(booked_seats__lte=F("capacity")),
-                name="ticket_type_booked_within_capacity",
-                violation_error_message="Booked tickets must stay between 0 and the capacity.",
-            ),
-            models.CheckConstraint(
-                condition=Q(capacity__gte=MIN_CAPACITY) & Q(capacity__lte=MAX_CAPACITY),
-                name="ticket_type_capacity_range",
-                violation_error_message=CAPACITY_RANGE_MESSAGE,
+            *counter_constraints(
+                booked="ticket_type_booked_within_capacity", capacity="ticket_type_capacity_range"
             ),
             models.CheckConstraint(
                 condition=Q(price__gte=0),

@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(
                 condition=models.Q(("booked_seats__gte", 0), ("booked_seats__lte", models.F("capacity"))),
                 name="ticket_type_booked_within_capacity",
-                violation_error_message="Booked tickets must stay between 0 and the capacity.",
+                violation_error_message="Booked seats must stay between 0 and the capacity.",
             ),
         ),
         migrations.AddConstraint(
