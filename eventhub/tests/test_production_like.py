@@ -102,8 +102,18 @@ class Deployment:
         assert created.status == 201, str(created)
         return created.json()["id"]
 
-    def book(self, account: Account, event: int) -> Answer:
-        return self.client(account.access).post("/api/bookings/", json_body={"event": event})
+    def book(self, account: Account, event: int, **choice) -> Answer:
+        return self.client(account.access).post("/api/bookings/", json_body={"event": event, **choice})
+
+    def seated_type(self, organizer: Account, event: int, *, rows: int = 2, seats_per_row: int = 5) -> dict:
+        """A seated ticket type laid out through the API, with its seats as the seats endpoint lists them."""
+        body = {"name": "Stalls", "seated": True, "layout": {"rows": rows, "seats_per_row": seats_per_row}}
+        created = self.client(organizer.access).post(f"/api/events/{event}/ticket-types/", json_body=body)
+        assert created.status == 201, str(created)
+        ticket_type = created.json()
+        seats = self.client().get(f"/api/events/{event}/seats/?ticket_type={ticket_type['id']}")
+        assert seats.status == 200, str(seats)
+        return {**ticket_type, "seats": seats.json()}
 
 
 def _require_services() -> None:
@@ -376,6 +386,61 @@ def test_a_double_click_on_book_books_once(deployment, organizer, attendees):
         assert_refusal(max(answers, key=lambda answer: answer.status), 409, "already_booked")
 
 
+def test_buyers_racing_for_one_seat_get_it_once_and_are_told_where_else_to_sit(
+    deployment, organizer, attendees
+):
+    for round_ in range(ROUNDS // 2):
+        event = deployment.new_event(organizer)
+        stalls = deployment.seated_type(organizer, event)
+        seat = stalls["seats"][2]["id"]
+        answers = race(
+            *(partial(deployment.book, a, event, ticket_type=stalls["id"], seat=seat) for a in attendees)
+        )
+        assert_no_server_error(answers)
+        assert sorted(answer.status for answer in answers) == [201, 409, 409], f"round {round_}: {answers}"
+        for refused in (answer for answer in answers if answer.status == 409):
+            assert_refusal(refused, 409, "seat_taken")
+            assert "Free seats nearby" in refused.json()["detail"]
+
+
+def test_a_double_click_on_a_seat_books_it_once(deployment, organizer, attendees):
+    event = deployment.new_event(organizer)
+    stalls = deployment.seated_type(organizer, event)
+    book = partial(
+        deployment.book, attendees[0], event, ticket_type=stalls["id"], seat=stalls["seats"][0]["id"]
+    )
+
+    answers = race(book, book)
+
+    assert_no_server_error(answers)
+    assert sorted(answer.status for answer in answers) == [201, 409]
+    assert_refusal(max(answers, key=lambda answer: answer.status), 409, "already_booked")
+
+
+def test_moving_to_a_seat_while_someone_books_it_sells_it_once(deployment, organizer, attendees):
+    event = deployment.new_event(organizer)
+    stalls = deployment.seated_type(organizer, event)
+    first, wanted = (seat["id"] for seat in stalls["seats"][:2])
+    mover, buyer = attendees[:2]
+    booked = deployment.book(mover, event, ticket_type=stalls["id"], seat=first)
+    assert booked.status == 201, str(booked)
+    move = {"ticket_type": stalls["id"], "seat": wanted}
+
+    moved, bought = race(
+        partial(
+            deployment.client(mover.access).post,
+            f"/api/bookings/{booked.json()['id']}/change/",
+            json_body=move,
+        ),
+        partial(deployment.book, buyer, event, ticket_type=stalls["id"], seat=wanted),
+    )
+
+    assert_no_server_error([moved, bought])
+    assert (moved.status, bought.status) in {(200, 409), (409, 201)}, f"{moved} {bought}"
+    seats = deployment.client().get(f"/api/events/{event}/seats/?ticket_type={stalls['id']}").json()
+    assert [s["available"] for s in seats[:2]] == ([True, False] if moved.status == 200 else [False, False])
+
+
 # Bad bodies ---------------------------------------------------------------------------------------
 
 JSON = "application/json"
@@ -394,6 +459,7 @@ API_WRITES = [
     ("POST", "/api/auth/logout/", None),
     ("POST", "/api/events/", "organizer"),
     ("PATCH", "/api/events/{event}/", "organizer"),
+    ("POST", "/api/events/{event}/ticket-types/", "organizer"),
     ("POST", "/api/bookings/", "attendee"),
     ("PATCH", "/api/users/me/", "attendee"),
     ("POST", "/api/users/me/password/", "attendee"),
