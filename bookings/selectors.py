@@ -4,12 +4,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Answer, Booking
 from bookings.services import booking_refusal
-from events.models import Event, TicketType
+from events.models import Event, Question, TicketType
 from events.selectors import ticket_types_of
 
 
@@ -81,6 +81,16 @@ def bookings_of(*, user):
     return Booking.objects.filter(user=user).select_related(
         "event", "event__organizer", "ticket_type", "seat"
     )
+
+
+def bookings_with_answers_of(*, user):
+    """The user's bookings with their answers (each with its question) and ``asks_questions``: whether
+    the event asks their ticket type anything. Two queries however many bookings."""
+    asked = Question.objects.filter(event=OuterRef("event_id")).filter(
+        Q(ticket_type__isnull=True) | Q(ticket_type=OuterRef("ticket_type_id"))
+    )
+    answers = Prefetch("answers", queryset=Answer.objects.select_related("question"))
+    return bookings_of(user=user).annotate(asks_questions=Exists(asked)).prefetch_related(answers)
 
 
 @dataclass(frozen=True)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("book/<int:event_id>/seats/<int:ticket_type_id>/", views.SeatMapView.as_view(), name="seats"),
     path("<int:pk>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("<int:pk>/change/", views.ChangeTicketView.as_view(), name="change"),
+    path("<int:pk>/answers/", views.AnswersView.as_view(), name="answers"),
 ]

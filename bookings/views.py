@@ -8,11 +8,12 @@ from django.views.generic import TemplateView
 
 from accounts.views import safe_next
 from bookings import selectors, services
-from bookings.forms import TicketChoiceForm
+from bookings.forms import AnswersForm, TicketChoiceForm
 from bookings.models import Booking
-from eventhub.errors import DomainError
+from eventhub.errors import DomainError, ErrorCode
 from events.models import Event, Seat, TicketType
-from events.selectors import best_free_seat, seat_map
+from events.selectors import best_free_seat, questions_for, seat_map
+from events.views import event_page_context
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -37,9 +38,11 @@ class SignInThenReturnMixin(LoginRequiredMixin):
 
 
 class BookView(SignInThenReturnMixin, View):
-    """POST: book a place of the chosen ticket type, or join its waitlist when the form asks for it.
+    """POST: book a place of the chosen ticket type, or join its waitlist when the form asks for it, with
+    the answers to the questions that type is asked.
 
-    A seated type chosen without a seat goes to its seat map first, where the seat is picked.
+    A seated type chosen without a seat goes to its seat map first, where the seat is picked; the
+    answers given go along.
     """
 
     http_method_names = ["post"]
@@ -53,14 +56,26 @@ class BookView(SignInThenReturnMixin, View):
         if choice is None:
             messages.error(request, TicketChoiceForm.NOT_ON_OFFER)
             return redirect(event)
+        form = _posted_answers(request, event.pk, choice["ticket_type"])
+
+        def event_page():
+            chosen = choice["ticket_type"]
+            context = event_page_context(request, event, answers=request.POST, chosen_type_id=chosen)
+            return render(request, "events/event_detail.html", context)
+
+        if not form.is_valid():
+            messages.error(request, AnswersForm.CHECK_ANSWERS)
+            return event_page()
         if not choice["waitlist"] and _needs_seat_map(event, choice):
+            _keep_answers(request, event.pk, form.answers)
             return redirect(seat_map_url(event.pk, choice["ticket_type"]))
-        return _book(request, event, choice)
+        return _book(request, event, choice, form.answers, reshow=event_page)
 
 
 class SeatMapView(View):
-    """GET: a seated ticket type's hall, seat by seat, stage first. POST: book the chosen seat (or the
-    best available one), or move my confirmed booking to it.
+    """GET: a seated ticket type's hall, seat by seat, stage first, and the questions its buyers answer.
+    POST: book the chosen seat (or the best available one) or its waitlist, or move my confirmed booking
+    to the seat.
 
     Anyone who may see the event may look; choosing needs signing in.
     """
@@ -69,6 +84,34 @@ class SeatMapView(View):
 
     def get(self, request, event_id, ticket_type_id):
         event, ticket_type = self._seated_type()
+        given = AnswersForm.initial_from(request.session.get(_answers_key(event.pk), {}))
+        return self._page(event, ticket_type, initial=given)
+
+    def post(self, request, event_id, ticket_type_id):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.path)
+        event, ticket_type = self._seated_type()
+        choice = _posted_choice(request)
+        if choice is None:
+            messages.error(request, TicketChoiceForm.NOT_ON_OFFER)
+            return redirect(request.path)
+        choice["ticket_type"] = ticket_type.pk
+        booking = selectors.booking_of(user=request.user, event=event)
+        if booking is not None and booking.status == Booking.Status.CONFIRMED:
+            return _move(request, booking, choice)
+        form = _posted_answers(request, event.pk, ticket_type.pk)
+
+        def seat_map_page():
+            return self._page(event, ticket_type, data=request.POST)
+
+        if not form.is_valid():
+            messages.error(request, AnswersForm.CHECK_ANSWERS)
+            return seat_map_page()
+        return _book(request, event, choice, form.answers, reshow=seat_map_page)
+
+    def _page(self, event: Event, ticket_type: TicketType, **answers):
+        """The map; ``answers`` (the form's ``data`` or ``initial``) fill in the questions again."""
+        request = self.request
         booking = selectors.booking_of(user=request.user, event=event)
         choice = selectors.ticket_choice(ticket_type, event)
         action = selectors.booking_action(user=request.user, event=event, booking=booking)
@@ -87,21 +130,10 @@ class SeatMapView(View):
             "best": best_free_seat(ticket_type) if offers_best else None,
             "offers_best": offers_best,
         }
+        if action.offers_booking:
+            questions = questions_for(event_id=event.pk, ticket_type_id=ticket_type.pk)
+            context["answers_form"] = AnswersForm(questions=questions, **answers)
         return render(request, "bookings/seat_map.html", context)
-
-    def post(self, request, event_id, ticket_type_id):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.path)
-        event, ticket_type = self._seated_type()
-        choice = _posted_choice(request)
-        if choice is None:
-            messages.error(request, TicketChoiceForm.NOT_ON_OFFER)
-            return redirect(request.path)
-        choice["ticket_type"] = ticket_type.pk
-        booking = selectors.booking_of(user=request.user, event=event)
-        if booking is not None and booking.status == Booking.Status.CONFIRMED:
-            return _move(request, booking, choice)
-        return _book(request, event, choice)
 
     def _seated_type(self) -> tuple[Event, TicketType]:
         """The event (as the viewer may see it) and its seated type; anything else does not exist."""
@@ -143,6 +175,22 @@ def _posted_choice(request) -> dict | None:
     return form.cleaned_data if form.is_valid() else None
 
 
+def _posted_answers(request, event_id: int, ticket_type_id: int | None) -> AnswersForm:
+    """The posted answers to the questions the chosen type is asked; those of other types are left out."""
+    questions = questions_for(event_id=event_id, ticket_type_id=ticket_type_id)
+    return AnswersForm(request.POST, questions=questions)
+
+
+def _answers_key(event_id: int) -> str:
+    return f"booking-answers-{event_id}"
+
+
+def _keep_answers(request, event_id: int, answers: dict) -> None:
+    """Answers given on the event page wait in the session while the buyer picks a seat on the map."""
+    if answers:
+        request.session[_answers_key(event_id)] = answers
+
+
 def _needs_seat_map(event: Event, choice: dict) -> bool:
     """A seated type chosen without a seat: the buyer picks it on the map first."""
     if choice["ticket_type"] is None or choice["seat"] is not None:
@@ -158,11 +206,18 @@ def _rows(choice: dict) -> dict:
     }
 
 
-def _book(request, event: Event, choice: dict):
+def _book(request, event: Event, choice: dict, answers: dict, *, reshow):
+    """Book, then say how it went; refused answers show the page again (``reshow``) as it was posted."""
     try:
-        booking = services.book(user=request.user, event=event, waitlist=choice["waitlist"], **_rows(choice))
+        booking = services.book(
+            user=request.user, event=event, waitlist=choice["waitlist"], answers=answers, **_rows(choice)
+        )
     except DomainError as refusal:
+        if refusal.code == ErrorCode.INVALID_ANSWERS:
+            messages.error(request, refusal.message)
+            return reshow()
         return _refused(request, refusal, event, choice)
+    request.session.pop(_answers_key(event.pk), None)
     if booking.status == Booking.Status.CONFIRMED:
         words = _ticket_words(booking, named=choice["ticket_type"] is not None)
         details = f" ({words})" if words else ""
@@ -255,9 +310,56 @@ class MyBookingsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        bookings = sorted(selectors.bookings_of(user=user), key=lambda b: b.event.starts_at)
+        bookings = sorted(selectors.bookings_with_answers_of(user=user), key=lambda b: b.event.starts_at)
         for booking in bookings:
             booking.action = selectors.booking_action(user=user, event=booking.event, booking=booking)
+            booking.answers_open = booking.asks_questions and answers_open(booking)
         context["upcoming"] = [b for b in bookings if not b.event.has_started]
         context["past"] = [b for b in reversed(bookings) if b.event.has_started]
         return context
+
+
+class AnswersView(SignInThenReturnMixin, View):
+    """GET: my answers to the questions of one of my bookings, ready to change until the event starts
+    (shown as they are after that, or once the booking is cancelled). POST: save the changed answers."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk):
+        booking = self._my_booking(pk)
+        given = AnswersForm.initial_from({a.question_id: a.value for a in booking.answers.all()})
+        return self._page(booking, AnswersForm(questions=self._questions(booking), initial=given))
+
+    def post(self, request, pk):
+        booking = self._my_booking(pk)
+        if not answers_open(booking):
+            return redirect(request.path)  # the page says why the answers stay as they are
+        form = AnswersForm(request.POST, questions=self._questions(booking))
+        if not form.is_valid():
+            messages.error(request, AnswersForm.CHECK_ANSWERS)
+            return self._page(booking, form)
+        try:
+            services.update_answers(booking=booking, answers=form.answers, by=request.user)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+            return self._page(booking, form)
+        messages.success(request, f"Your answers for “{booking.event.title}” are saved.")
+        return redirect("bookings:mine")
+
+    def _my_booking(self, pk) -> Booking:
+        bookings = Booking.objects.select_related("event", "ticket_type")
+        bookings = bookings.prefetch_related("answers__question")
+        return get_object_or_404(bookings, pk=pk, user=self.request.user)
+
+    @staticmethod
+    def _questions(booking: Booking):
+        return questions_for(event_id=booking.event_id, ticket_type_id=booking.ticket_type_id)
+
+    def _page(self, booking: Booking, form: AnswersForm):
+        context = {"booking": booking, "event": booking.event, "form": form, "open": answers_open(booking)}
+        return render(self.request, "bookings/booking_answers.html", context)
+
+
+def answers_open(booking: Booking) -> bool:
+    """Whether the owner may still change their answers: an active booking of an event still to come."""
+    return booking.is_cancellable and booking.event.status != Event.Status.CANCELLED

@@ -5,9 +5,10 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from bookings import selectors
+from bookings.forms import AnswersForm
 from events.filters import SEARCH_MAX_LENGTH, EventFilter
 from events.models import Event
-from events.selectors import with_price_range
+from events.selectors import questions_for, with_price_range
 
 # The list page offers three of the filter's orderings.
 SORT_CHOICES = [("starts_at", "Soonest"), ("-created_at", "Newest"), ("title", "Title")]
@@ -69,18 +70,46 @@ class EventDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, event = self.request.user, self.object
-        booking = selectors.booking_of(user=user, event=event)
-        choices = selectors.ticket_choices(event)
-        action = selectors.booking_action(user=user, event=event, booking=booking)
-        context["booking"] = booking
-        context["choices"] = choices
-        context["default_choice"] = selectors.default_choice(choices)
-        context["action"] = selectors.sale_action(action, choices)
-        context["waitlist_open"] = any(choice.on_sale and choice.sold_out for choice in choices)
-        if booking is not None and booking.status == booking.Status.WAITLISTED:
-            context["waitlist_position"] = selectors.waitlist_position(booking)
+        context.update(event_page_context(self.request, self.object))
         return context
+
+
+def event_page_context(request, event: Event, *, answers=None, chosen_type_id: int | None = None) -> dict:
+    """What the event page shows its viewer: their booking, the ticket types and the one action that fits.
+
+    A booking sent back (an answer missing, say) passes what was posted as
+    ``answers`` and the type chosen, so the page shows them again as they were.
+    """
+    user = request.user
+    booking = selectors.booking_of(user=user, event=event)
+    choices = selectors.ticket_choices(event)
+    action = selectors.sale_action(selectors.booking_action(user=user, event=event, booking=booking), choices)
+    chosen = next((choice for choice in choices if choice.ticket_type.pk == chosen_type_id), None)
+    context = {
+        "event": event,
+        "booking": booking,
+        "choices": choices,
+        "default_choice": chosen or selectors.default_choice(choices),
+        "action": action,
+        "waitlist_open": any(choice.on_sale and choice.sold_out for choice in choices),
+    }
+    if action.offers_booking:
+        context["answers_form"] = _answers_form(event, choices, data=answers, chosen_type_id=chosen_type_id)
+    if booking is not None and booking.status == booking.Status.WAITLISTED:
+        context["waitlist_position"] = selectors.waitlist_position(booking)
+    return context
+
+
+def _answers_form(event: Event, choices, **form_options) -> AnswersForm:
+    """The booking form's questions: the event's own and those of each type on sale, named after their
+    type when the buyer picks among several."""
+    on_sale = {choice.ticket_type.pk: choice.ticket_type.name for choice in choices if choice.on_sale}
+    questions = [
+        question
+        for question in questions_for(event_id=event.pk, ticket_type_id=None)
+        if question.ticket_type_id is None or question.ticket_type_id in on_sale
+    ]
+    return AnswersForm(questions=questions, type_names=on_sale if len(choices) > 1 else None, **form_options)
 
 
 @require_safe
