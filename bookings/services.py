@@ -461,7 +461,9 @@ def _notify_promoted(booking: Booking) -> None:
     )
 
 
-def change_ticket_type(*, booking: Booking, ticket_type: TicketType, seat: Seat | None = None, by) -> Booking:
+def change_ticket_type(
+    *, booking: Booking, ticket_type: TicketType, seat: Seat | None = None, answers: Mapping | None = None, by
+) -> Booking:
     """Move a confirmed booking to another type or seat (an upgrade to VIP, a seat beside a friend).
 
     Atomic under the event's lock: the old place is given back only once the new
@@ -469,7 +471,12 @@ def change_ticket_type(*, booking: Booking, ticket_type: TicketType, seat: Seat 
     move until the event starts, within the new type's sales window; the
     event's organizer and staff may move anyone at any time. Asking for the place
     the booking already holds changes nothing (a double click).
+
+    A move to another type answers that type's questions: the answers already
+    given to the event's own questions carry over, ``answers`` adds or replaces
+    some, and the old type's own answers go. Checked before the lock.
     """
+    moving_answers = _answers_on_moving(booking, ticket_type_id=ticket_type.pk, answers=answers or {})
     with transaction.atomic():
         event = lock_event(booking.event_id)
         booking = _booking_of_locked_event(booking.pk, event.pk)
@@ -487,9 +494,24 @@ def change_ticket_type(*, booking: Booking, ticket_type: TicketType, seat: Seat 
         booking.ticket_type = new_type
         _confirm(booking, seat=new_seat)
         booking.save(update_fields=["ticket_type", "seat", "updated_at"])
+        if new_type.pk != old.ticket_type_id:
+            moving_answers.save_for(booking)
         _log("booking.moved", booking, from_ticket_type_id=old.ticket_type_id, by_user_id=by.pk)
         _promote_waitlist(event)
         return booking
+
+
+def _answers_on_moving(booking: Booking, *, ticket_type_id: int, answers: Mapping) -> _Answers:
+    """The answers a booking moving to ``ticket_type_id`` will hold, checked against that type's questions."""
+    if ticket_type_id == booking.ticket_type_id and not answers:
+        return _Answers({})
+    asked = {q.pk for q in questions_for(event_id=booking.event_id, ticket_type_id=ticket_type_id)}
+    held = Answer.objects.filter(booking=booking, question_id__in=asked).values_list("question_id", "value")
+    return _checked_answers(
+        event_id=booking.event_id,
+        ticket_type_id=ticket_type_id,
+        answers={**dict(held), **_answers_by_id(answers)},
+    )
 
 
 def _refuse_unless_movable(booking: Booking, *, by) -> None:

@@ -201,3 +201,29 @@ def test_the_type_left_out_still_asks_the_one_types_required_questions(attendee,
     Question.objects.create(event=event, ticket_type=only, label="Company", required=True)
 
     refused(ErrorCode.INVALID_ANSWERS, lambda: make_booking(user=attendee, event=event))
+
+
+def test_moving_to_a_type_with_a_required_question_asks_it(attendee, asked):
+    event, general, vip, diet, shirt = asked
+    booking = make_booking(user=attendee, event=event, ticket_type=general, answers={diet.pk: "Vegan"})
+
+    refused(
+        ErrorCode.INVALID_ANSWERS,
+        lambda: services.change_ticket_type(booking=booking, ticket_type=vip, by=attendee),
+    )
+    booking.refresh_from_db()
+    assert booking.ticket_type == general
+
+    services.change_ticket_type(booking=booking, ticket_type=vip, answers={shirt.pk: "L"}, by=attendee)
+    assert answers_of(booking) == {"Dietary needs": "Vegan", "T-shirt size": "L"}
+
+
+def test_moving_off_a_type_drops_its_own_answers_and_keeps_the_events(attendee, asked):
+    event, general, vip, diet, shirt = asked
+    booking = make_booking(
+        user=attendee, event=event, ticket_type=vip, answers={diet.pk: "None", shirt.pk: "S"}
+    )
+
+    services.change_ticket_type(booking=booking, ticket_type=general, by=attendee)
+
+    assert answers_of(booking) == {"Dietary needs": "None"}
