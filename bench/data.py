@@ -6,6 +6,7 @@ Call only after ``database.setup_django``. Rows are built the way the app would 
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -15,10 +16,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
-from events.models import DEFAULT_TICKET_TYPE_NAME, Event, TicketType
+from events.models import DEFAULT_TICKET_TYPE_NAME, Event, Seat, TicketType
 
 BATCH = 5_000
 PASSWORD = "bench-password-not-secret"
+SEATS_PER_ROW = 50  # at most: a hall's rows are as long as this, or shorter so every row is full
+TYPE_PRICES = {"Standing": Decimal("25.00"), "Balcony": Decimal("40.00"), "VIP": Decimal("90.00")}
 
 
 def create_organizer() -> User:
@@ -65,11 +68,45 @@ def _general_admission(event: Event) -> TicketType:
     return TicketType(event=event, name=DEFAULT_TICKET_TYPE_NAME, capacity=event.capacity)
 
 
-def create_event(organizer: User, *, title: str, capacity: int) -> Event:
+def _saved_event(organizer: User, title: str, capacity: int) -> Event:
     event = _event(organizer, title, capacity, days_ahead=30)
     event.save()
+    return event
+
+
+def create_event(organizer: User, *, title: str, capacity: int) -> Event:
+    """An event selling its one default type, as most events do."""
+    event = _saved_event(organizer, title, capacity)
     _general_admission(event).save()
     return event
+
+
+def create_typed_event(organizer: User, *, title: str, capacity: int) -> tuple[Event, list[TicketType]]:
+    """An event selling three priced types through the events service, each with room for everyone."""
+    from events.services import create_ticket_type
+
+    event = _saved_event(organizer, title, capacity)
+    types = [
+        create_ticket_type(event=event, by=organizer, name=name, capacity=capacity, price=price)
+        for name, price in TYPE_PRICES.items()
+    ]
+    return event, types
+
+
+def hall(seats: int):
+    """A layout of exactly ``seats`` seats in full rows of at most SEATS_PER_ROW."""
+    from events.services import SeatLayout
+
+    per_row = next(n for n in range(min(seats, SEATS_PER_ROW), 0, -1) if seats % n == 0)
+    return SeatLayout(rows=seats // per_row, seats_per_row=per_row)
+
+
+def create_seated_event(organizer: User, *, title: str, seats: int) -> tuple[Event, TicketType]:
+    """An event selling one seated type of ``seats`` numbered seats, laid out by the events service."""
+    from events.services import create_ticket_type
+
+    event = _saved_event(organizer, title, seats)
+    return event, create_ticket_type(event=event, by=organizer, name="Stalls", layout=hall(seats))
 
 
 def create_events(organizer: User, count: int, *, start: int = 0) -> None:
@@ -115,6 +152,20 @@ def confirmed_bookings(event: Event) -> int:
 
 def bookings_held(event: Event) -> int:
     return Booking.objects.filter(event=event).count()
+
+
+def seat_ids(ticket_type: TicketType) -> list[int]:
+    return list(Seat.objects.filter(ticket_type=ticket_type).values_list("pk", flat=True))
+
+
+def seats_held(ticket_type: TicketType) -> int:
+    return Seat.objects.filter(ticket_type=ticket_type, held=True).count()
+
+
+def distinct_seats_confirmed(event: Event) -> int:
+    """Different seats among the event's confirmed bookings: fewer than the bookings if one is sold twice."""
+    confirmed = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED, seat__isnull=False)
+    return confirmed.values("seat").distinct().count()
 
 
 def queries_per_request(path: str) -> tuple[int, int]:

@@ -12,6 +12,12 @@ class Sizes:
     browse_small: int  # events when queries per list request are first counted
     browse_events: int  # events when they are counted again, and while the list pages are loaded
     scale_bookings: int  # bookings the big event already holds
+    bookings: int  # confirmed bookings per round of each booking flavour, by that round's attendees
+    seated_seats: int  # numbered seats in the seated flash sale
+    seated_buyers: int  # distinct buyers racing for them, half naming a seat at random
+    seat_map_small: int  # seats of the hall whose map's SQL queries are counted first
+    seat_map_seats: int  # seats of the hall whose map is counted again and loaded
+    seat_map_requests: int
     rounds: int
 
 
@@ -22,10 +28,28 @@ FULL = Sizes(
     browse_small=200,
     browse_events=10_000,
     scale_bookings=100_000,
+    bookings=500,
+    seated_seats=2_000,
+    seated_buyers=3_000,
+    seat_map_small=50,
+    seat_map_seats=5_000,
+    seat_map_requests=500,
     rounds=3,
 )
 SMOKE = Sizes(
-    seats=10, attendees=50, concurrency=8, browse_small=20, browse_events=200, scale_bookings=1_000, rounds=1
+    seats=10,
+    attendees=50,
+    concurrency=8,
+    browse_small=20,
+    browse_events=200,
+    scale_bookings=1_000,
+    bookings=50,
+    seated_seats=60,
+    seated_buyers=90,
+    seat_map_small=50,
+    seat_map_seats=500,
+    seat_map_requests=40,
+    rounds=1,
 )
 
 

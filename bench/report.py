@@ -11,6 +11,9 @@ from pathlib import Path
 
 BOOKING_FLOOR_TARGET = 0.6
 SCALE_TARGET = 0.85  # within 15% of the empty event's rate
+FLAVOUR_TARGET = 0.9  # typed and seated booking: at most about 10% costlier than untyped
+SEAT_MAP_P95_MS = 150
+FLAVOURS = {"booking_untyped": "untyped", "booking_typed": "typed", "booking_seated": "seated"}
 
 
 def machine(postgres_version: str, load_at_start: float) -> dict:
@@ -45,24 +48,41 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def targets(summaries: dict[str, dict]) -> list[dict]:
     """Each target with its measured value and whether it is met."""
-    booking_floor = _ratio(summaries["flash_sale"]["rps"], summaries["floor"]["rps"])
-    scale = _ratio(summaries["flash_sale_scale"]["rps"], summaries["flash_sale"]["rps"])
-    queries = {name: summaries[name]["queries_per_request"] for name in ("browse_api", "browse_html")}
-    one_server = _checks_ok(summaries, "flash_sale", "flash_sale_scale")
-    two_servers = _checks_ok(summaries, "two_servers")
+    return [
+        *_overbooking_targets(summaries),
+        *_rate_targets(summaries),
+        *_flavour_targets(summaries),
+        *_page_targets(summaries),
+    ]
+
+
+def _overbooking_targets(summaries: dict[str, dict]) -> list[dict]:
     return [
         _target(
             "No overbooking, one server",
             "each sale confirms exactly its seats",
             _confirmed(summaries, "flash_sale", "flash_sale_scale"),
-            one_server,
+            _checks_ok(summaries, "flash_sale", "flash_sale_scale"),
+        ),
+        _target(
+            "No overbooking, seated sale",
+            "at most its seats confirmed, each seat held once, only 201 and 409",
+            _confirmed(summaries, "seated_sale"),
+            _checks_ok(summaries, "seated_sale") and not summaries["seated_sale"]["unexpected_statuses"],
         ),
         _target(
             "No overbooking, two servers",
             "exactly its seats confirmed",
             _confirmed(summaries, "two_servers"),
-            two_servers,
+            _checks_ok(summaries, "two_servers"),
         ),
+    ]
+
+
+def _rate_targets(summaries: dict[str, dict]) -> list[dict]:
+    booking_floor = _ratio(summaries["flash_sale"]["rps"], summaries["floor"]["rps"])
+    scale = _ratio(summaries["flash_sale_scale"]["rps"], summaries["flash_sale"]["rps"])
+    return [
         _target(
             "Booking rps / floor rps",
             f">= {BOOKING_FLOOR_TARGET}",
@@ -75,26 +95,74 @@ def targets(summaries: dict[str, dict]) -> list[dict]:
             scale,
             scale >= SCALE_TARGET,
         ),
+    ]
+
+
+def _flavour_targets(summaries: dict[str, dict]) -> list[dict]:
+    return [_flavour_target(summaries, key) for key in FLAVOURS if key != "booking_untyped"]
+
+
+def _flavour_target(summaries: dict[str, dict], key: str) -> dict:
+    """A typed or seated booking against an untyped one, by server CPU per confirmed booking (see README)."""
+    ratio = _cost_ratio(summaries, "booking_untyped", key)
+    return _target(
+        f"{FLAVOURS[key].capitalize()} booking: untyped booking's CPU per request / its own",
+        f">= {FLAVOUR_TARGET}",
+        ratio,
+        ratio >= FLAVOUR_TARGET,
+    )
+
+
+def _page_targets(summaries: dict[str, dict]) -> list[dict]:
+    list_queries = {name: summaries[name]["queries_per_request"] for name in ("browse_api", "browse_html")}
+    seat_map = summaries["seat_map"]
+    return [
         _target(
             "SQL queries per list request",
             "the same at every data size",
-            json.dumps(queries),
-            all(len(set(by_size.values())) == 1 for by_size in queries.values()),
+            json.dumps(list_queries),
+            all(_same(by_size) for by_size in list_queries.values()),
+        ),
+        _target(
+            f"{seat_map['title']}: p95 ms, {seat_map['concurrency']} in flight",
+            f"< {SEAT_MAP_P95_MS}",
+            seat_map["p95_ms"],
+            seat_map["p95_ms"] < SEAT_MAP_P95_MS,
+        ),
+        _target(
+            "SQL queries per seat map page (by seats)",
+            "the same at every hall size",
+            json.dumps(seat_map["queries_per_request"]),
+            _same(seat_map["queries_per_request"]),
         ),
     ]
 
 
+def _same(by_size: dict[str, int]) -> bool:
+    return len(set(by_size.values())) == 1
+
+
+def _cost(summary: dict) -> float:
+    """Server CPU per request: the app's and the database's."""
+    return summary["app_cpu_ms_per_request"] + summary["db_cpu_ms_per_request"]
+
+
+def _cost_ratio(summaries: dict[str, dict], cheaper: str, costlier: str) -> float:
+    """cost(cheaper) / cost(costlier): 1.0 when alike, below 1.0 when ``costlier`` costs more."""
+    return _ratio(_cost(summaries[cheaper]), _cost(summaries[costlier]))
+
+
 def cpu_ratios(summaries: dict[str, dict]) -> dict[str, float]:
-    """The same two ratios from server CPU per request (app + database) instead of rates: steadier
+    """The rate ratios again from server CPU per request (app + database) instead of rates: steadier
     when something else shares the cores, so a reader can tell noise from a real regression."""
-
-    def cost(name: str) -> float:
-        return summaries[name]["app_cpu_ms_per_request"] + summaries[name]["db_cpu_ms_per_request"]
-
-    return {
-        "floor_cost / booking_cost": _ratio(cost("floor"), cost("flash_sale")),
-        "empty_event_cost / big_event_cost": _ratio(cost("flash_sale"), cost("flash_sale_scale")),
+    pairs = {
+        "floor_cost / booking_cost": ("floor", "flash_sale"),
+        "empty_event_cost / big_event_cost": ("flash_sale", "flash_sale_scale"),
+        **{f"floor_cost / {name}_booking_cost": ("floor", key) for key, name in FLAVOURS.items()},
+        "untyped_cost / typed_cost": ("booking_untyped", "booking_typed"),
+        "untyped_cost / seated_cost": ("booking_untyped", "booking_seated"),
     }
+    return {label: _cost_ratio(summaries, *pair) for label, pair in pairs.items()}
 
 
 def _confirmed(summaries: dict[str, dict], *names: str) -> str:
@@ -135,7 +203,10 @@ def write_markdown(path: Path, results: dict) -> None:
         f"PostgreSQL {m['postgresql']}, gunicorn {m['gunicorn']} "
         f"({config['workers']} {config['worker_class']} workers), "
         f"concurrency {config['concurrency']}, {config['rounds']} round(s). "
-        "Rate: the median round; latencies: every request of every round.",
+        "Rate: the median round; latencies: every request of every round. "
+        f"1-minute load average {m['load_average_at_start']} at the start, {m['load_average_at_end']} at "
+        "the end: well above 0 means other work shared the cores, which moves rates far more than the "
+        "CPU per request.",
         "",
         "| Scenario | Requests | rps | p50 ms | p95 ms | p99 ms | Answers | App CPU ms/req "
         "| DB CPU ms/req | Generator CPU |",
@@ -149,6 +220,9 @@ def write_markdown(path: Path, results: dict) -> None:
             f"| {summary['app_cpu_ms_per_request']} | {summary['db_cpu_ms_per_request']} "
             f"| {summary['loadgen_cpu_share']:.0%} |"
         )
+    scenarios = results["scenarios"]
+    lines += _flavour_lines(scenarios) + _seated_sale_lines(scenarios["seated_sale"])
+    lines += _seat_map_lines(scenarios["seat_map"])
     lines += ["", "| Target | Goal | Measured | Met |", "|---|---|---|---|"]
     for target in results["targets"]:
         lines.append(f"| {target['target']} | {target['goal']} | {target['value']} | {_yes(target['met'])} |")
@@ -157,6 +231,58 @@ def write_markdown(path: Path, results: dict) -> None:
         f"Correctness: {'no failures' if not results['failures'] else '; '.join(results['failures'])}.",
     ]
     path.write_text("\n".join(lines) + "\n")
+
+
+def _flavour_lines(scenarios: dict[str, dict]) -> list[str]:
+    """Confirmed bookings three ways, as ratios to the floor and to untyped booking, and CPU per request."""
+    floor, untyped = scenarios["floor"], scenarios["booking_untyped"]
+    lines = [
+        "",
+        "## Confirmed bookings: untyped, typed, seated",
+        "",
+        f"Every request books (distinct attendees, room for all); {untyped.get('requests', 0):,} per round, "
+        "interleaved with the floor. Cost: app + database CPU ms per request.",
+        "",
+        "| Booking | rps | rps / floor | rps / untyped | App CPU ms/req | DB CPU ms/req "
+        "| Cost / floor's | Untyped's cost / its cost |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, name in FLAVOURS.items():
+        summary = scenarios[key]
+        lines.append(
+            f"| {name} | {summary['rps']:,.0f} | {_ratio(summary['rps'], floor['rps'])} "
+            f"| {_ratio(summary['rps'], untyped['rps'])} | {summary['app_cpu_ms_per_request']} "
+            f"| {summary['db_cpu_ms_per_request']} | {_ratio(_cost(summary), _cost(floor))} "
+            f"| {_ratio(_cost(untyped), _cost(summary))} |"
+        )
+    return lines
+
+
+def _seated_sale_lines(sale: dict) -> list[str]:
+    codes = ", ".join(f"{n} x {code}" for code, n in sale["error_codes"].items()) or "none"
+    return [
+        "",
+        "## Seated flash sale",
+        "",
+        f"{sale.get('buyers', 0):,} buyers for {sale.get('seats', 0):,} numbered seats, "
+        f"{sale.get('naming_a_seat', 0):,} of them naming a seat drawn at random, the rest letting the "
+        f"hall choose: {sale.get('confirmed_per_round', [0])[0]:,} confirmed at {sale['rps']:,.0f} rps "
+        f"(app {sale['app_cpu_ms_per_request']} + database {sale['db_cpu_ms_per_request']} CPU ms per "
+        f"request). Refusals: {codes}.",
+    ]
+
+
+def _seat_map_lines(seat_map: dict) -> list[str]:
+    queries = ", ".join(f"{int(seats):,} seats: {n}" for seats, n in seat_map["queries_per_request"].items())
+    return [
+        "",
+        "## Seat map page",
+        "",
+        f"Anonymous GETs of a {seat_map.get('seats', 0):,}-seat hall's map, {seat_map.get('concurrency', 0)} "
+        f"in flight: p50 {seat_map['p50_ms']} ms, p95 {seat_map['p95_ms']} ms, {seat_map['rps']:,.0f} rps, "
+        f"app {seat_map['app_cpu_ms_per_request']} + database {seat_map['db_cpu_ms_per_request']} CPU ms "
+        f"per page. SQL queries per page: {queries}.",
+    ]
 
 
 def _yes(flag: bool) -> str:
@@ -171,15 +297,17 @@ def write_chart(path: Path, results: dict) -> None:
 
     summaries = list(results["scenarios"].values())
     labels = [
-        f"{textwrap.fill(s['title'], 20, break_long_words=False)}\n{s['rps']:,.0f} rps" for s in summaries
+        f"{textwrap.fill(s['title'], 16, break_long_words=False)}\n{s['rps']:,.0f} rps"
+        + (f", {s['concurrency']} in flight" if "concurrency" in s else "")
+        for s in summaries
     ]
     width = 0.27
-    figure, axes = plt.subplots(figsize=(11, 5.2), dpi=110)
+    figure, axes = plt.subplots(figsize=(max(11, 1.35 * len(summaries)), 5.8), dpi=110)
     for offset, key in enumerate(("p50_ms", "p95_ms", "p99_ms")):
         positions = [i + (offset - 1) * width for i in range(len(summaries))]
         bars = axes.bar(positions, [s[key] for s in summaries], width, label=key.removesuffix("_ms"))
         axes.bar_label(bars, fmt="%.0f", fontsize=7, padding=1)
-    axes.set_xticks(range(len(summaries)), labels, fontsize=8)
+    axes.set_xticks(range(len(summaries)), labels, fontsize=7.5)
     axes.set_ylabel("latency (ms)")
     m, config = results["machine"], results["config"]
     axes.set_title(

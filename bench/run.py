@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server (default 2)")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--rounds", type=int, help="rounds of the compared scenarios (default 3; smoke 1)")
-    parser.add_argument("--timeout", type=float, help="seconds for the whole run (default 280; smoke 120)")
+    parser.add_argument("--timeout", type=float, help="seconds for the whole run (default 480; smoke 120)")
     parser.add_argument("--strict", action="store_true", help="also exit non-zero when a target is missed")
     parser.add_argument("--out", type=Path, help="where results go (default bench/, smoke: bench/out/)")
     parser.add_argument(
@@ -65,7 +65,7 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
     sizes = SMOKE if args.smoke else FULL
     if args.rounds:
         sizes = dataclasses.replace(sizes, rounds=args.rounds)
-    deadline = Deadline(args.timeout or (120.0 if args.smoke else 280.0))
+    deadline = Deadline(args.timeout or (120.0 if args.smoke else 480.0))
     db = database.DatabaseUrl(args.database_url)
     static_root = Path(tempfile.mkdtemp(prefix="eventhub-bench-static-"))
     env = production_env(database_url=db.url, cache_url="locmemcache://", STATIC_ROOT=str(static_root))

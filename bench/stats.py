@@ -67,6 +67,10 @@ class Scenario:
             "unexpected_statuses": {str(status): n for status, n in self.unexpected_statuses().items()},
             "app_cpu_ms_per_request": self.cpu_ms_per_request(0),
             "db_cpu_ms_per_request": self.cpu_ms_per_request(1),
+            "cpu_ms_per_request_per_round": [
+                round(1000 * (app + db) / run.sent, 2) if run.sent else 0.0
+                for run, (app, db) in zip(self.runs, self.cpu, strict=True)
+            ],
             "loadgen_cpu_share": round(statistics.median(run.cpu_share for run in self.runs), 3)
             if self.runs
             else None,
