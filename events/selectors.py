@@ -45,17 +45,25 @@ def best_free_seat(ticket_type) -> Seat | None:
     """The seat a buyer who did not choose gets: the row nearest the stage with a free seat, and in it
     the first seat of the longest run of free seats, so the next buyers of a group sit beside them.
 
-    Two indexed reads (the first free seat, then the free seats of its row), whatever
-    the size of the hall and however many seats are taken.
+    Two indexed reads (the first free row, then the numbers of its free seats), whatever
+    the size of the hall and however many seats are taken; the row is read as plain
+    values, not as model instances, since it is read on every seated booking.
     """
     free = Seat.objects.free().filter(ticket_type=ticket_type)
-    first = free.order_by("row_index", "number").first()
+    first = free.order_by("row_index", "number").values_list("row_index", "row").first()
     if first is None:
         return None
-    row = list(free.filter(row_index=first.row_index).order_by("number"))
-    best, best_length, start, length = row[0], 0, row[0], 0
-    for previous, seat in zip([None, *row], row, strict=False):
-        if previous is not None and seat.number == previous.number + 1:
+    row_index, row = first
+    numbers = list(free.filter(row_index=row_index).order_by("number").values_list("number", "pk"))
+    number, pk = _start_of_longest_run(numbers)
+    return Seat(pk=pk, ticket_type=ticket_type, row=row, row_index=row_index, number=number)
+
+
+def _start_of_longest_run(numbers: list[tuple[int, int]]) -> tuple[int, int]:
+    """The first (number, pk) of the longest run of consecutive seat numbers; the earliest on a tie."""
+    best, best_length, start, length = numbers[0], 0, numbers[0], 0
+    for previous, seat in zip([None, *numbers], numbers, strict=False):
+        if previous is not None and seat[0] == previous[0] + 1:
             length += 1
         else:
             start, length = seat, 1
