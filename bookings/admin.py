@@ -1,12 +1,15 @@
 """Bookings in the admin: read-only records that change only through the booking service's actions."""
 
 from django.contrib import admin
+from django.db.models import prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from bookings import services
-from bookings.admin_csv import BOOKING_RELATIONS, bookings_csv_response
+from bookings.admin_csv import ANSWERS, BOOKING_RELATIONS, bookings_csv_response
 from bookings.models import Booking
 from eventhub.admin_tools import (
     ConsoleAdminMixin,
@@ -19,6 +22,7 @@ from eventhub.money import format_money
 from events.models import TicketType
 
 LATEST_BOOKINGS_SHOWN = 50
+ANSWER_CHARS_IN_A_ROW = 60  # on the event page's rows; the booking's own page shows them whole
 
 
 def _event_time_column(field: str, description: str):
@@ -61,6 +65,21 @@ class BookingColumns:
         seat = booking.seat.label if booking.seat else None
         return " · ".join(filter(None, (booking.ticket_type.name, seat, self.price(booking))))
 
+    @admin.display(description="answers")
+    def answers_in_short(self, booking):
+        """The answers on one line cut short, so the event page's rows stay narrow; whole when hovered."""
+        whole = " · ".join(answer_texts(booking))
+        if not whole:
+            return self.get_empty_value_display()
+        return format_html('<span title="{}">{}</span>', whole, Truncator(whole).chars(ANSWER_CHARS_IN_A_ROW))
+
+    @admin.display(description="answers")
+    def answers_in_full(self, booking):
+        texts = answer_texts(booking)
+        if not texts:
+            return self.get_empty_value_display()
+        return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in texts))
+
     @admin.display(description="status", ordering="status")
     def status_shown(self, booking):
         return booking.status_label
@@ -69,6 +88,11 @@ class BookingColumns:
     checked_in = _event_time_column("checked_in_at", "checked in at")
     waitlisted = _event_time_column("waitlisted_at", "on the waitlist since")
     cancelled = _event_time_column("cancelled_at", "cancelled at")
+
+
+def answer_texts(booking) -> list[str]:
+    """Each answer given as "Label: answer", in the order the event asks."""
+    return [f"{answer.question.label}: {answer.display}" for answer in booking.answers.all()]
 
 
 class TicketTypeListFilter(admin.RelatedOnlyFieldListFilter):
@@ -99,6 +123,7 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
         "email",
         "ticket_type_shown",
         "seat_shown",
+        "answers_in_short",
         "status_shown",
         "booked_at",
         "checked_in",
@@ -108,7 +133,7 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*BOOKING_RELATIONS)
+        return super().get_queryset(request).select_related(*BOOKING_RELATIONS).prefetch_related(ANSWERS)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -149,6 +174,7 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
         "waitlisted",
         "cancelled",
         "checked_in",
+        "answers_in_full",
     )
     readonly_fields = fields
     actions = ("cancel_selected", "check_in_selected", "export_csv")
@@ -159,6 +185,11 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
         # still fit beside its filters on a 1280-pixel screen.
         url = reverse("admin:events_event_change", args=[booking.event_id])
         return format_html('<a href="{}">{}</a><br>{}', url, booking.event.title, self.ticket(booking))
+
+    def get_object(self, request, object_id, from_field=None):
+        booking = super().get_object(request, object_id, from_field)
+        prefetch_related_objects([booking], ANSWERS)  # its page shows them, with their questions
+        return booking
 
     def has_add_permission(self, request):
         return False

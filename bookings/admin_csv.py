@@ -4,13 +4,16 @@ import csv
 from itertools import chain
 from zoneinfo import ZoneInfo
 
+from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from bookings.models import Booking
+from bookings.models import Answer, Booking
+from events.models import Question
 
-# The columns added with ticket types come last, so spreadsheets built on the earlier ones still work.
+# The columns added with ticket types come last, so spreadsheets built on the earlier ones still work;
+# one column per question asked follows them.
 COLUMNS = [
     "username",
     "email",
@@ -24,6 +27,8 @@ COLUMNS = [
 ]
 # What a booking's columns read, joined in one query (the admin's lists read the same).
 BOOKING_RELATIONS = ("user", "event", "ticket_type", "seat")
+# Its answers, with their questions, in one more query per batch of bookings.
+ANSWERS = Prefetch("answers", queryset=Answer.objects.select_related("question"))
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,7 +52,23 @@ def _event_time(moment, event) -> str:
     return timezone.localtime(moment, ZoneInfo(event.timezone)).isoformat(timespec="seconds")
 
 
-def _row(booking: Booking, with_event: bool) -> list[str]:
+def question_labels(bookings) -> list[str]:
+    """One column per question of the exported bookings' events, in the order each event asks them.
+
+    Questions are matched by label, so events that ask the same thing ("Dietary
+    needs") share one column that a spreadsheet can sort and filter.
+    """
+    questions = Question.objects.filter(event__in=bookings.values("event_id"))
+    ordered = questions.order_by("event__starts_at", "event_id", "position", "pk")
+    return list(dict.fromkeys(ordered.values_list("label", flat=True)))
+
+
+def _answers(booking: Booking, labels: list[str]) -> list[str]:
+    given = {answer.question.label: answer.display for answer in booking.answers.all()}
+    return [given.get(label, "") for label in labels]
+
+
+def _row(booking: Booking, with_event: bool, labels: list[str]) -> list[str]:
     cells = [
         booking.user.username,
         booking.user.email,
@@ -58,6 +79,7 @@ def _row(booking: Booking, with_event: bool) -> list[str]:
         booking.ticket_type.price,  # a plain decimal ("25.00"), which spreadsheets read as a number
         booking.event.currency,
         booking.seat.label if booking.seat else "",
+        *_answers(booking, labels),
     ]
     if with_event:
         cells.insert(0, booking.event.title)
@@ -66,11 +88,10 @@ def _row(booking: Booking, with_event: bool) -> list[str]:
 
 def bookings_csv_response(bookings, *, name: str, with_event: bool = False) -> StreamingHttpResponse:
     """Stream ``bookings`` as ``<name>-<date>.csv``; ``with_event`` adds the event title as first column."""
-    header = ["event", *COLUMNS] if with_event else COLUMNS
-    rows = (
-        _row(booking, with_event)
-        for booking in bookings.select_related(*BOOKING_RELATIONS).iterator(chunk_size=2000)
-    )
+    labels = question_labels(bookings)
+    header = [*(["event"] if with_event else []), *COLUMNS, *map(safe_cell, labels)]
+    read = bookings.select_related(*BOOKING_RELATIONS).prefetch_related(ANSWERS)
+    rows = (_row(booking, with_event, labels) for booking in read.iterator(chunk_size=2000))
     writer = csv.writer(_Echo())
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
     return StreamingHttpResponse(

@@ -1,20 +1,22 @@
 """The bookings API: attendees book and cancel; organizers see the bookings of their events."""
 
 import django_filters
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from bookings.models import Booking
+from bookings.models import Answer, Booking
 from bookings.serializers import (
+    BookingAnswersSerializer,
     BookingChangeSerializer,
     BookingCreateSerializer,
     BookingSerializer,
     EventBookingSerializer,
 )
-from bookings.services import book, cancel_booking, change_ticket_type
+from bookings.services import book, cancel_booking, change_ticket_type, update_answers
 from eventhub.api_errors import error_responses
 from eventhub.permissions import ManagesEvent
 from events.filters import IdFilter
@@ -31,6 +33,8 @@ class BookingStatusFilter(django_filters.FilterSet):
 
 # What a booking's resource shows beside it, joined into the one query of a list.
 PLACE = ("ticket_type__event", "seat")
+# Its answers, with their questions, in one more query for the whole list.
+ANSWERS = Prefetch("answers", queryset=Answer.objects.select_related("question"))
 
 
 class BookingFilter(BookingStatusFilter):
@@ -54,8 +58,14 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        # Every item shows its event's status and its place.
-        return Booking.objects.visible_to(self.request.user).select_related("event", *PLACE)
+        # Every item shows its event's status, its place and its answers.
+        bookings = Booking.objects.visible_to(self.request.user)
+        return bookings.select_related("event", *PLACE).prefetch_related(ANSWERS)
+
+    def shown(self, booking: Booking, status_code: int = status.HTTP_200_OK) -> Response:
+        """The booking's resource, its answers read in one query (unless the booking came with them)."""
+        prefetch_related_objects([booking], ANSWERS)
+        return Response(self.get_serializer(booking).data, status=status_code)
 
     @extend_schema(
         request=BookingCreateSerializer,
@@ -65,7 +75,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "another event is 400 invalid_ticket_type, one outside its sales window 400 not_on_sale. "
         "A seat of another type is 400 invalid_seat, a taken one 409 seat_taken (the message names "
         "free seats nearby). A sold-out type is 409 ticket_type_full and a full event 409 event_full, "
-        "unless waitlist is true: then you join that type's waitlist.",
+        "unless waitlist is true: then you join that type's waitlist. answers are checked before "
+        "anything else is decided (400 invalid_answers, as a field error on answers).",
         responses={201: BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     def create(self, request):
@@ -74,7 +85,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer.is_valid(raise_exception=True)
         # The event, type and seat are read once, by the service, under the event's row lock.
         booking = book(user=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
+        return self.shown(booking, status.HTTP_201_CREATED)
 
     @extend_schema(
         request=None, responses={200: BookingSerializer, **error_responses(400, 401, 403, 404, 409)}
@@ -82,8 +93,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel a booking; a freed seat goes to the first person on the waitlist."""
-        booking = cancel_booking(booking=self.get_object(), by=request.user)
-        return Response(self.get_serializer(booking).data)
+        return self.shown(cancel_booking(booking=self.get_object(), by=request.user))
 
     @extend_schema(
         request=BookingChangeSerializer,
@@ -101,7 +111,24 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer = BookingChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         booking = change_ticket_type(booking=booking, by=request.user, **serializer.validated_data)
-        return Response(self.get_serializer(booking).data)
+        return self.shown(booking)
+
+    @extend_schema(
+        request=BookingAnswersSerializer,
+        description="Replace a booking's answers as a whole, checked as at booking (400 invalid_answers, "
+        "as a field error on answers). You may change your own until the event starts (then 400 "
+        "not_cancellable); its organizer and staff may change them at any time. A cancelled booking is "
+        "409 already_cancelled.",
+        responses={200: BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def answers(self, request, pk=None):
+        """Change the answers given at booking (a new dietary need, another T-shirt size)."""
+        booking = self.get_object()
+        serializer = BookingAnswersSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        update_answers(booking=booking, by=request.user, **serializer.validated_data)
+        return self.shown(self.get_object())  # read again: the answers read with it are the old ones
 
 
 @extend_schema(
@@ -122,4 +149,5 @@ class EventBookingsView(generics.ListAPIView):
             Event.objects.visible_to(self.request.user), pk=self.kwargs["event_id"]
         )
         self.check_object_permissions(self.request, event)
-        return event.bookings.select_related("user", *PLACE).order_by("created_at", "pk")
+        bookings = event.bookings.select_related("user", *PLACE).prefetch_related(ANSWERS)
+        return bookings.order_by("created_at", "pk")

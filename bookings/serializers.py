@@ -1,12 +1,63 @@
 """API shapes for bookings. Status is read-only: only bookings.services writes it."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from accounts.models import User
-from bookings.models import Booking
+from bookings.models import Answer, Booking
 from events.filters import MAX_ID
 from events.models import Event, Seat, TicketType
 from events.serializers import SeatSummarySerializer, TicketTypeSummarySerializer
+
+# An answer as stored: text, the options picked (in the organizer's order), or yes (true) / no (false).
+ANSWER_VALUE = {
+    "oneOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "boolean"},
+    ]
+}
+
+
+@extend_schema_field(ANSWER_VALUE)
+class AnswerValueField(serializers.JSONField):
+    """One answer's value, whatever JSON was sent: its question (Question.clean_answer) judges it."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": ANSWER_VALUE})
+class AnswersField(serializers.DictField):
+    """Answers keyed by question id. The booking service checks them against the questions asked."""
+
+    child = AnswerValueField(allow_null=True)  # null, like "", leaves a question unanswered
+
+    def to_internal_value(self, data):
+        if html.is_html_input(data):  # a form's "answers.<id>" fields: one repeated gives several choices
+            data = {key: values if len(values) > 1 else values[0] for key, values in data.lists()}
+        return super().to_internal_value(data)
+
+
+ANSWERS_HELP = (
+    "Answers to the event's questions, keyed by question id: "
+    '{"12": "Vegan", "13": ["S", "M"], "14": true}. '
+    "Text for short_text and long_text, one option for choice, a list of options for choices, true or "
+    "false for yes_no. A required question of your ticket type left out, an answer its question cannot "
+    "take, or the id of a question not asked of your ticket type is 400 invalid_answers, as a field "
+    "error on answers."
+)
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    """A booking's answer to one of its event's questions."""
+
+    label = serializers.CharField(source="question.label", read_only=True, help_text="The question asked.")
+    value = AnswerValueField(read_only=True, help_text="As stored: text, a list of options, or a boolean.")
+    display = serializers.CharField(read_only=True, help_text='For people: "Yes", "Vegan, Halal".')
+
+    class Meta:
+        model = Answer
+        fields = ["question", "label", "value", "display"]
+        read_only_fields = fields
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -19,10 +70,11 @@ class BookingSerializer(serializers.ModelSerializer):
     )
     ticket_type = TicketTypeSummarySerializer(read_only=True)
     seat = SeatSummarySerializer(read_only=True, allow_null=True, help_text="Null unless the type is seated.")
+    answers = AnswerSerializer(many=True, read_only=True, help_text="In the order the event asks them.")
 
     class Meta:
         model = Booking
-        fields = ["id", "event", "status", "event_status", "ticket_type", "seat", "created_at"]
+        fields = ["id", "event", "status", "event_status", "ticket_type", "seat", "answers", "created_at"]
         read_only_fields = fields
 
 
@@ -66,6 +118,11 @@ class BookingCreateSerializer(PlaceSerializer):
         default=False,
         help_text="When the ticket type or the event is full, join its waitlist instead of being refused.",
     )
+    answers = AnswersField(required=False, help_text=ANSWERS_HELP)
+
+
+class BookingAnswersSerializer(serializers.Serializer):
+    answers = AnswersField(help_text=f"{ANSWERS_HELP} They replace the answers given before.")
 
 
 class BookingChangeSerializer(PlaceSerializer):
@@ -86,8 +143,9 @@ class EventBookingSerializer(serializers.ModelSerializer):
     attendee = AttendeeSerializer(source="user", read_only=True)
     ticket_type = TicketTypeSummarySerializer(read_only=True)
     seat = SeatSummarySerializer(read_only=True, allow_null=True, help_text="Null unless the type is seated.")
+    answers = AnswerSerializer(many=True, read_only=True, help_text="In the order the event asks them.")
 
     class Meta:
         model = Booking
-        fields = ["id", "attendee", "status", "ticket_type", "seat", "created_at"]
+        fields = ["id", "attendee", "status", "ticket_type", "seat", "answers", "created_at"]
         read_only_fields = fields

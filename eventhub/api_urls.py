@@ -7,11 +7,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import LogoutView, RegisterView, TokenObtainView, TokenRefreshView, UserViewSet
 from bookings.api import BookingViewSet, EventBookingsView
 from eventhub.api_errors import api_not_found
-from events.api import EventViewSet, TicketTypeViewSet
+from events.api import EventViewSet, QuestionViewSet, TicketTypeViewSet
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
 router.register(r"events/(?P<event_id>\d+)/ticket-types", TicketTypeViewSet, basename="ticket-type")
+router.register(r"events/(?P<event_id>\d+)/questions", QuestionViewSet, basename="question")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("users", UserViewSet, basename="user")
 

@@ -29,9 +29,12 @@ from eventhub.errors import DomainError
 from eventhub.money import format_money
 from events import services
 from events.forms import (
+    QUESTION_FIELDS,
     TICKET_TYPE_FIELDS,
     TIME_FIELDS,
     EventAdminForm,
+    QuestionForm,
+    QuestionFormSet,
     RefusedOnSave,
     SeatBlockingForm,
     SeatLayoutForm,
@@ -39,7 +42,7 @@ from events.forms import (
     TicketTypeFormSet,
     add_refusal,
 )
-from events.models import Event, Seat, TicketType, row_label
+from events.models import Event, Question, Seat, TicketType, row_label
 
 admin.site.site_header = "eventhub admin"
 admin.site.site_title = "eventhub"
@@ -136,28 +139,12 @@ def _leave_to_the_service(form) -> None:
     """
 
 
-class TicketTypeInline(admin.TabularInline):
-    """The event's ticket types, edited in place and written through events.services.
-
-    Ticket types are part of their event: whoever may change the event manages
-    them (the services check who runs it), and only its own types are listed.
-    """
-
-    model = TicketType
-    form = TicketTypeForm
-    formset = TicketTypeFormSet
-    fields = (*TICKET_TYPE_FIELDS, "sold", "seating")
-    readonly_fields = ("sold", "seating")
-    extra = 1  # a blank row to add a type, with or without JavaScript
+class EventPartInline(admin.TabularInline):
+    """Rows that are part of their event: whoever may change events manages them, on the pages of the
+    events they run (the only ones the console opens for them), and lists only those events' rows."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(event__in=Event.objects.managed_by(request.user))
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form = type("TicketTypeForm", (formset.form,), {"hand_clean_DELETE": _leave_to_the_service})
-        formset.refused_on_save = getattr(request, "refused_on_save", None)
-        return formset
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("events.view_event")
@@ -166,6 +153,23 @@ class TicketTypeInline(admin.TabularInline):
         return request.user.has_perm("events.change_event")
 
     has_add_permission = has_change_permission = has_delete_permission = _may_change_event
+
+
+class TicketTypeInline(EventPartInline):
+    """The event's ticket types, edited in place and written through events.services."""
+
+    model = TicketType
+    form = TicketTypeForm
+    formset = TicketTypeFormSet
+    fields = (*TICKET_TYPE_FIELDS, "sold", "seating")
+    readonly_fields = ("sold", "seating")
+    extra = 1  # a blank row to add a type, with or without JavaScript
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type("TicketTypeForm", (formset.form,), {"hand_clean_DELETE": _leave_to_the_service})
+        formset.refused_on_save = getattr(request, "refused_on_save", None)
+        return formset
 
     @admin.display(description="booked")
     def sold(self, ticket_type):
@@ -176,6 +180,18 @@ class TicketTypeInline(admin.TabularInline):
     @admin.display(description="seats")
     def seating(self, ticket_type):
         return seat_pages(ticket_type)
+
+
+class QuestionInline(EventPartInline):
+    """What booking asks: saved as typed once Question.clean and its constraints pass, row by row."""
+
+    model = Question
+    form = QuestionForm
+    formset = QuestionFormSet
+    fields = QUESTION_FIELDS
+    extra = 1  # a blank row to add a question, with or without JavaScript
+    verbose_name = "question asked at booking"
+    verbose_name_plural = "questions asked at booking"
 
 
 class WhenFilter(admin.SimpleListFilter):
@@ -202,7 +218,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     search_fields = ("title", "location")
     date_hierarchy = "starts_at"
     ordering = ("starts_at", "pk")
-    inlines = (TicketTypeInline, BookingInline)
+    inlines = (TicketTypeInline, QuestionInline, BookingInline)
     actions = ("publish_selected", "cancel_selected", "export_attendees")
 
     def get_queryset(self, request):
@@ -216,7 +232,8 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         )
 
     def get_inlines(self, request, obj):
-        # A new event gets its general admission from create_event; more types are added once it exists.
+        # A new event gets its general admission from create_event; more types, and the questions that
+        # may name them, are added once it exists.
         return self.inlines if obj else (BookingInline,)
 
     def get_list_display(self, request):

@@ -10,10 +10,11 @@ from eventhub.api_errors import error_responses
 from eventhub.permissions import IsOrganizer, ManagesEvent
 from events import services
 from events.filters import EventFilter
-from events.models import Event, TicketType
+from events.models import Event
 from events.selectors import UpcomingThenPast
 from events.serializers import (
     EventSerializer,
+    QuestionSerializer,
     SeatMapQuerySerializer,
     SeatSerializer,
     TicketTypeCreateSerializer,
@@ -52,11 +53,13 @@ class EventViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return (
+        events = (
             Event.objects.visible_to(self.request.user)
             .select_related("organizer")
             .prefetch_related("ticket_types")
         )
+        # The seat map reads its event for the ticket types; every other action shows the questions too.
+        return events if self.action == "seats" else events.prefetch_related("questions")
 
     def paginate_queryset(self, queryset):
         if "ordering" not in self.request.query_params:
@@ -98,39 +101,11 @@ class EventViewSet(viewsets.ModelViewSet):
 
 EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")
 TYPE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket type's id.")
-TYPE_WRITE_ERRORS = error_responses(400, 401, 403, 404)
+QUESTION_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The question's id.")
+PART_WRITE_ERRORS = error_responses(400, 401, 403, 404)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[EVENT_ID],
-        description="The ticket types of an event you can see, in display order (not paginated).",
-        responses={200: TicketTypeSerializer(many=True), **error_responses(404)},
-    ),
-    retrieve=extend_schema(
-        parameters=[EVENT_ID, TYPE_ID], responses={200: TicketTypeSerializer, **error_responses(404)}
-    ),
-    create=extend_schema(
-        parameters=[EVENT_ID],
-        description="The event's organizer and staff only. An unseated type needs a capacity; a seated "
-        "one (seated: true) needs a layout instead, whose seats are its capacity (400 invalid_layout "
-        "for a hall out of bounds).",
-        responses={201: TicketTypeSerializer, **TYPE_WRITE_ERRORS},
-    ),
-    partial_update=extend_schema(
-        parameters=[EVENT_ID, TYPE_ID],
-        description="Capacity cannot go below the tickets of this type booked (capacity_below_booked), "
-        "nor change on a seated type; raising it confirms its waitlist in order.",
-        responses={200: TicketTypeSerializer, **TYPE_WRITE_ERRORS},
-    ),
-    destroy=extend_schema(
-        parameters=[EVENT_ID, TYPE_ID],
-        description="Only a type nobody has booked (409 has_bookings: end its sales instead), and "
-        "never the event's last one (409 last_ticket_type).",
-        responses={204: None, **error_responses(401, 403, 404, 409)},
-    ),
-)
-class TicketTypeViewSet(
+class EventPartViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -138,9 +113,10 @@ class TicketTypeViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """An event's ticket types: whoever sees the event reads them; its organizer and staff run them."""
+    """Rows that belong to one event, named on it by ``related_name``: whoever sees the event reads
+    them; its organizer and staff write them."""
 
-    serializer_class = TicketTypeSerializer
+    related_name = ""
     pagination_class = None  # a handful per event, read whole as the event shows them
     lookup_value_regex = r"\d+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
@@ -160,15 +136,51 @@ class TicketTypeViewSet(
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
-            return TicketType.objects.none()
-        return self.event.ticket_types.all()
+            return self.serializer_class.Meta.model.objects.none()
+        return getattr(self.event, self.related_name).all()
+
+    def check_object_permissions(self, request, obj):
+        """A part of an event is run by whoever runs its event."""
+        super().check_object_permissions(request, obj if isinstance(obj, Event) else obj.event)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[EVENT_ID],
+        description="The ticket types of an event you can see, in display order (not paginated).",
+        responses={200: TicketTypeSerializer(many=True), **error_responses(404)},
+    ),
+    retrieve=extend_schema(
+        parameters=[EVENT_ID, TYPE_ID], responses={200: TicketTypeSerializer, **error_responses(404)}
+    ),
+    create=extend_schema(
+        parameters=[EVENT_ID],
+        description="The event's organizer and staff only. An unseated type needs a capacity; a seated "
+        "one (seated: true) needs a layout instead, whose seats are its capacity (400 invalid_layout "
+        "for a hall out of bounds).",
+        responses={201: TicketTypeSerializer, **PART_WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        parameters=[EVENT_ID, TYPE_ID],
+        description="Capacity cannot go below the tickets of this type booked (capacity_below_booked), "
+        "nor change on a seated type; raising it confirms its waitlist in order.",
+        responses={200: TicketTypeSerializer, **PART_WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        parameters=[EVENT_ID, TYPE_ID],
+        description="Only a type nobody has booked (409 has_bookings: end its sales instead), and "
+        "never the event's last one (409 last_ticket_type).",
+        responses={204: None, **error_responses(401, 403, 404, 409)},
+    ),
+)
+class TicketTypeViewSet(EventPartViewSet):
+    """An event's ticket types, written through events.services."""
+
+    related_name = "ticket_types"
+    serializer_class = TicketTypeSerializer
 
     def get_serializer_class(self):
         return TicketTypeCreateSerializer if self.action == "create" else TicketTypeSerializer
-
-    def check_object_permissions(self, request, obj):
-        """A ticket type is run by whoever runs its event."""
-        super().check_object_permissions(request, obj.event if isinstance(obj, TicketType) else obj)
 
     def perform_create(self, serializer):
         serializer.save(event=self.event, by=self.request.user)
@@ -178,3 +190,45 @@ class TicketTypeViewSet(
 
     def perform_destroy(self, instance):
         services.delete_ticket_type(ticket_type=instance, by=self.request.user)
+
+
+QUESTION_RULES = (
+    "Checked by the question's own rules, as field errors: choice and choices need options (non-blank "
+    "text), the other kinds take none; ticket_type must be one of this event's types; a label is asked "
+    "once per event."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[EVENT_ID],
+        description="The questions booking asks at an event you can see, in display order (not paginated).",
+        responses={200: QuestionSerializer(many=True), **error_responses(404)},
+    ),
+    retrieve=extend_schema(
+        parameters=[EVENT_ID, QUESTION_ID], responses={200: QuestionSerializer, **error_responses(404)}
+    ),
+    create=extend_schema(
+        parameters=[EVENT_ID],
+        description=f"The event's organizer and staff only. {QUESTION_RULES}",
+        responses={201: QuestionSerializer, **PART_WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        parameters=[EVENT_ID, QUESTION_ID],
+        description=f"{QUESTION_RULES} Answers already given stay as they were.",
+        responses={200: QuestionSerializer, **PART_WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        parameters=[EVENT_ID, QUESTION_ID],
+        description="Deleting a question deletes the answers given to it.",
+        responses={204: None, **error_responses(401, 403, 404)},
+    ),
+)
+class QuestionViewSet(EventPartViewSet):
+    """An event's booking questions, saved after the model's own checks."""
+
+    related_name = "questions"
+    serializer_class = QuestionSerializer
+
+    def perform_create(self, serializer):
+        serializer.save(event=self.event)

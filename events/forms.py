@@ -2,7 +2,9 @@
 
 Each form writes nothing: the admin saves through events.services once the
 whole page is valid, and a refusal the services give at that moment comes back
-to the form (``refused_on_save``) to be shown beside its field.
+to the form (``refused_on_save``) to be shown beside its field. Booking
+questions, which no service guards (no counter, no lock), are saved by the
+admin itself once their rows pass the model's own checks.
 """
 
 from datetime import UTC, datetime
@@ -14,14 +16,16 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from eventhub.errors import DomainError
 from events import services
-from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event, TicketType
+from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event, Question, TicketType
 from events.services import MAX_ROWS, MAX_SEATS_PER_ROW, SeatLayout
 
 TIME_FIELDS = ("starts_at", "ends_at")
 TICKET_TYPE_FIELDS = ("name", "description", "price", "capacity", "sales_start", "sales_end", "position")
+QUESTION_FIELDS = ("label", "kind", "options", "required", "ticket_type", "position")
 SALES_TIME_FIELDS = ("sales_start", "sales_end")
 
 
@@ -289,6 +293,51 @@ class TicketTypeFormSet(BaseInlineFormSet):
 
 def _message(refusal: DomainError | ValidationError) -> str:
     return refusal.message if isinstance(refusal, DomainError) else " ".join(refusal.messages)
+
+
+class OneChoicePerLineField(forms.CharField):
+    """A list of choices typed one per line; blank lines and the spaces around a choice are dropped."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 16})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        return [line.strip() for line in super().to_python(value).splitlines() if line.strip()]
+
+
+class QuestionForm(forms.ModelForm):
+    """One question row of the event page; Question.clean's refusals show beside their fields.
+
+    The ticket types offered are the event's own, read once for every row.
+    """
+
+    options = OneChoicePerLineField(
+        required=False, help_text="For one choice and several choices: one choice per line."
+    )
+
+    class Meta:
+        model = Question
+        fields = QUESTION_FIELDS
+        widgets = {"label": forms.TextInput(attrs={"size": 16})}
+
+    def __init__(self, *args, ticket_types: list[TicketType], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["ticket_type"]
+        field.queryset = TicketType.objects.filter(pk__in=[kind.pk for kind in ticket_types])
+        field.choices = [("", "Every ticket type"), *((kind.pk, kind.name) for kind in ticket_types)]
+
+
+class QuestionFormSet(BaseInlineFormSet):
+    """The event page's questions, saved by Django's admin once each row passes the model's checks."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "ticket_types": self.ticket_types}
+
+    @cached_property
+    def ticket_types(self) -> list[TicketType]:
+        return list(self.instance.ticket_types.all())
 
 
 class SeatLayoutForm(forms.Form):

@@ -1,12 +1,15 @@
-"""API shapes for events. Writes go through events.services, which run the model's own validation."""
+"""API shapes for events. Writes go through events.services, which run the model's own validation;
+questions, which hold no counter and take no lock, are saved once the model's full_clean passes."""
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from events.filters import MAX_ID
-from events.models import Event, Seat, TicketType
+from events.models import Event, Question, Seat, TicketType
 from events.services import (
     MAX_ROWS,
     MAX_SEATS_PER_ROW,
@@ -194,6 +197,62 @@ class SeatMapQuerySerializer(serializers.Serializer):
         return ticket_type
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class OptionsField(serializers.ListField):
+    """A list as sent: which lists a question may offer is Question.clean's to say, beside this field."""
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """Something the organizer asks at booking. Written after the model's own checks (full_clean)."""
+
+    options = OptionsField(
+        required=False,
+        help_text="The choices offered, in order: needed by choice and choices, empty for the other kinds.",
+    )
+    ticket_type = serializers.PrimaryKeyRelatedField(
+        queryset=TicketType.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The id of the event's ticket type whose buyers are asked; null asks every buyer.",
+    )
+
+    class Meta:
+        model = Question
+        fields = ["id", "label", "kind", "options", "required", "ticket_type", "position"]
+        extra_kwargs = {
+            "kind": {
+                "help_text": "short_text (up to 200 characters), long_text (up to 2,000), choice (one of "
+                "the options), choices (any of them), yes_no."
+            },
+            "required": {"help_text": "Whether a booking must answer it."},
+            "position": {"max_value": MAX_POSITION, "help_text": "Display order, lowest first."},
+        }
+
+    def create(self, validated_data):
+        return save_checked(Question(**validated_data))
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return save_checked(instance)
+
+
+def save_checked(question: Question) -> Question:
+    """Save ``question`` once the model's own rules pass; a refusal is a ValidationError naming its field.
+
+    A twin sent in the same instant passes the checks too and is then stopped by
+    the database's unique constraint: checking again says why, in the same words.
+    """
+    question.full_clean()
+    try:
+        with transaction.atomic():
+            question.save()
+    except IntegrityError:
+        question.full_clean()
+        raise
+    return question
+
+
 class EventSerializer(serializers.ModelSerializer):
     """An event. Times are shown with the offset of the event's own time zone."""
 
@@ -208,6 +267,7 @@ class EventSerializer(serializers.ModelSerializer):
     seats_left = serializers.IntegerField(read_only=True)
     organizer = OrganizerSerializer(read_only=True)
     ticket_types = TicketTypeSerializer(many=True, read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True, help_text="Asked at booking, in display order.")
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -224,6 +284,7 @@ class EventSerializer(serializers.ModelSerializer):
             "seats_left",
             "currency",
             "ticket_types",
+            "questions",
             "status",
             "organizer",
             "url",

@@ -44,7 +44,16 @@ def test_attendee_books_a_seat(api_client, attendee, published_event):
 
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "event", "status", "event_status", "ticket_type", "seat", "created_at"}
+    assert set(body) == {
+        "id",
+        "event",
+        "status",
+        "event_status",
+        "ticket_type",
+        "seat",
+        "answers",
+        "created_at",
+    }
     assert body["event"] == published_event.pk
     assert body["status"] == "confirmed"
     published_event.refresh_from_db()
@@ -207,7 +216,7 @@ def test_list_runs_a_fixed_number_of_queries(api_client, organizer, django_asser
     fill(event, users=UserFactory.create_batch(60))
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # the count, the page, the answers
         response = api_client.get(LIST, {"page_size": 100})
 
     assert response.json()["count"] == 60
@@ -292,7 +301,15 @@ def test_organizer_sees_who_booked_their_event(api_client, organizer, published_
     assert body["count"] == 1
     assert body["results"][0]["id"] == booking.pk
     assert body["results"][0]["status"] == "confirmed"
-    assert set(body["results"][0]) == {"id", "attendee", "status", "ticket_type", "seat", "created_at"}
+    assert set(body["results"][0]) == {
+        "id",
+        "attendee",
+        "status",
+        "ticket_type",
+        "seat",
+        "answers",
+        "created_at",
+    }
     assert body["results"][0]["attendee"] == {
         "id": attendee.pk,
         "username": attendee.username,
@@ -327,7 +344,7 @@ def test_event_bookings_run_a_fixed_number_of_queries(api_client, organizer, dja
     fill(event, users=UserFactory.create_batch(60))
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(3):  # the event, the count, the page with attendees joined
+    with django_assert_max_num_queries(4):  # the event, the count, the page with attendees, the answers
         response = api_client.get(event_bookings(event), {"page_size": 100})
 
     assert len(response.json()["results"]) == 60

@@ -350,7 +350,7 @@ def test_booking_list_shows_type_and_seat_in_a_fixed_number_of_queries(
     seated_bookings(organizer, 60)
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(2):  # the count and the page, event, type and seat joined
+    with django_assert_max_num_queries(3):  # the count, the page with event, type, seat; the answers
         response = api_client.get(LIST, {"page_size": 100})
 
     results = response.json()["results"]
@@ -365,7 +365,7 @@ def test_event_bookings_show_type_and_seat_in_a_fixed_number_of_queries(
     event = seated_bookings(organizer, 60)
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(3):  # the event, the count, the page with attendees, types and seats
+    with django_assert_max_num_queries(4):  # the event, the count, the page with its joins, the answers
         response = api_client.get(f"/api/events/{event.pk}/bookings/", {"page_size": 100})
 
     results = response.json()["results"]

@@ -20,11 +20,14 @@ EXPECTED_PATHS = {
     "/api/events/{event_id}/bookings/",
     "/api/events/{event_id}/ticket-types/",
     "/api/events/{event_id}/ticket-types/{id}/",
+    "/api/events/{event_id}/questions/",
+    "/api/events/{event_id}/questions/{id}/",
     "/api/events/{id}/seats/",
     "/api/bookings/",
     "/api/bookings/{id}/",
     "/api/bookings/{id}/cancel/",
     "/api/bookings/{id}/change/",
+    "/api/bookings/{id}/answers/",
 }
 
 

@@ -10,6 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from bookings.tests.factories import make_booking
 from eventhub.parsers import FormParser, JSONParser
+from events.models import Question
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +24,14 @@ BODY_OPERATIONS = [
     ("POST", "/api/auth/logout/", None),
     ("POST", "/api/bookings/", "attendee"),
     ("POST", "/api/bookings/{id}/change/", "attendee"),
+    ("POST", "/api/bookings/{id}/answers/", "attendee"),
     ("POST", "/api/events/", "organizer"),
     ("PUT", "/api/events/{id}/", "organizer"),
     ("PATCH", "/api/events/{id}/", "organizer"),
     ("POST", "/api/events/{event_id}/ticket-types/", "organizer"),
     ("PATCH", "/api/events/{event_id}/ticket-types/{id}/", "organizer"),
+    ("POST", "/api/events/{event_id}/questions/", "organizer"),
+    ("PATCH", "/api/events/{event_id}/questions/{id}/", "organizer"),
     ("PATCH", "/api/users/{id}/", "attendee"),
     ("PATCH", "/api/users/me/", "attendee"),
     ("POST", "/api/users/me/password/", "attendee"),
@@ -73,6 +77,8 @@ def address(path, user, event) -> str:
     """``path`` with ids of rows that exist, so the view gets as far as reading the body."""
     if "ticket-types/{id}" in path:
         row_id = event.ticket_types.first().pk
+    elif "questions/{id}" in path:
+        row_id = Question.objects.create(event=event, label="Dietary needs").pk
     elif "bookings/{id}" in path:
         row_id = make_booking(user=user, event=event).pk
     else:

@@ -99,8 +99,8 @@ def change_data(event, **overrides):
 
 
 def inline_data(event):
-    """The inlines as the page posts them back: every ticket type's row and the bookings shown."""
-    return {**ticket_types_data(event), **bookings_data(event)}
+    """The inlines as the page posts them back: every ticket type's and question's row, the bookings shown."""
+    return {**ticket_types_data(event), **questions_data(event), **bookings_data(event)}
 
 
 def ticket_types_data(event, **rows):
@@ -131,6 +131,30 @@ def ticket_type_row(ticket_type) -> dict:
         row[f"{name}_0"] = f"{local:%Y-%m-%d}" if local else ""
         row[f"{name}_1"] = f"{local:%H:%M:%S}" if local else ""
     return row
+
+
+def questions_data(event, **rows):
+    """The questions inline as posted: each question's row as shown; ``rows`` changes row ``N`` by name."""
+    questions = list(event.questions.all())
+    data = {"questions-TOTAL_FORMS": str(len(questions)), "questions-INITIAL_FORMS": str(len(questions))}
+    for index, question in enumerate(questions):
+        row = {**question_row(question), **rows.get(f"row{index}", {})}
+        data.update({f"questions-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def question_row(question) -> dict:
+    """One question's inputs as the event page shows them: its choices one per line."""
+    row = {
+        "id": str(question.pk),
+        "event": str(question.event_id),
+        "label": question.label,
+        "kind": question.kind,
+        "options": "\n".join(question.options),
+        "ticket_type": str(question.ticket_type_id or ""),
+        "position": str(question.position),
+    }
+    return {**row, "required": "on"} if question.required else row
 
 
 def bookings_data(event):

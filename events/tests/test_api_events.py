@@ -26,6 +26,7 @@ EVENT_FIELDS = {
     "seats_left",
     "currency",
     "ticket_types",
+    "questions",
     "status",
     "organizer",
     "url",
@@ -166,7 +167,7 @@ def test_list_runs_the_same_queries_for_5_or_100_rows(api_client, django_assert_
         EventFactory(organizer=OrganizerFactory())  # one organizer each: an N+1 would show
 
     for size in (5, 100):
-        with django_assert_max_num_queries(3):  # the count, the page with organizers joined, the ticket types
+        with django_assert_max_num_queries(4):  # the count, the page with organizers, types, questions
             response = api_client.get(LIST, {"page_size": size})
         assert len(response.json()["results"]) == size
 
@@ -490,11 +491,11 @@ def test_a_page_of_only_past_events_follows_the_upcoming_ones(api_client, upcomi
     assert titles(api_client.get(LIST, {"page_size": 3, "page": 2})) == ["p1", "p2", "p3"]
 
 
-def test_default_order_runs_at_most_five_queries_on_any_page(
+def test_default_order_runs_at_most_seven_queries_on_any_page(
     api_client, upcoming_and_past, django_assert_max_num_queries
 ):
     for page in (1, 2, 3):
-        with django_assert_max_num_queries(5):  # UpcomingThenPast's four, with the ticket types of each part
+        with django_assert_max_num_queries(7):  # UpcomingThenPast's four, types and questions of each part
             api_client.get(LIST, {"page_size": 2, "page": page})
 
 

@@ -89,7 +89,7 @@ def test_event_list_reads_every_ticket_type_in_one_query(api_client, django_asse
         TicketTypeFactory(event=event, name="VIP", price=Decimal("40.00"))
 
     for size in (5, 100):
-        with django_assert_max_num_queries(3):  # the count, the page with organizers, the types
+        with django_assert_max_num_queries(4):  # the count, the page with organizers, types, questions
             response = api_client.get("/api/events/", {"page_size": size})
         assert [len(item["ticket_types"]) for item in response.json()["results"]] == [2] * size
 
