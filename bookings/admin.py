@@ -1,7 +1,6 @@
 """Bookings in the admin: read-only records that change only through the booking service's actions."""
 
 from django.contrib import admin
-from django.db.models import prefetch_related_objects
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -9,8 +8,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from bookings import services
-from bookings.admin_csv import ANSWERS, BOOKING_RELATIONS, bookings_csv_response
-from bookings.models import Booking
+from bookings.admin_csv import BOOKING_RELATIONS, bookings_csv_response
+from bookings.models import Booking, prefetch_answers
 from eventhub.admin_tools import (
     ConsoleAdminMixin,
     OrganizerScopedMixin,
@@ -133,7 +132,7 @@ class BookingInline(OrganizerScopedMixin, BookingColumns, admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(*BOOKING_RELATIONS).prefetch_related(ANSWERS)
+        return super().get_queryset(request).select_related(*BOOKING_RELATIONS).with_answers()
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -188,7 +187,7 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
 
     def get_object(self, request, object_id, from_field=None):
         booking = super().get_object(request, object_id, from_field)
-        prefetch_related_objects([booking], ANSWERS)  # its page shows them, with their questions
+        prefetch_answers([booking])  # its page shows them, with their questions
         return booking
 
     def has_add_permission(self, request):

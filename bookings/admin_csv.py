@@ -4,12 +4,11 @@ import csv
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from bookings.models import Answer, Booking
+from bookings.models import Booking
 from events.models import Question
 
 # The columns added with ticket types come last, so spreadsheets built on the earlier ones still work;
@@ -28,7 +27,6 @@ COLUMNS = [
 # What a booking's columns read, joined in one query (the admin's lists read the same).
 BOOKING_RELATIONS = ("user", "event", "ticket_type", "seat")
 # Its answers, with their questions, in one more query per batch of bookings.
-ANSWERS = Prefetch("answers", queryset=Answer.objects.select_related("question"))
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -90,7 +88,7 @@ def bookings_csv_response(bookings, *, name: str, with_event: bool = False) -> S
     """Stream ``bookings`` as ``<name>-<date>.csv``; ``with_event`` adds the event title as first column."""
     labels = question_labels(bookings)
     header = [*(["event"] if with_event else []), *COLUMNS, *map(safe_cell, labels)]
-    read = bookings.select_related(*BOOKING_RELATIONS).prefetch_related(ANSWERS)
+    read = bookings.select_related(*BOOKING_RELATIONS).with_answers()
     rows = (_row(booking, with_event, labels) for booking in read.iterator(chunk_size=2000))
     writer = csv.writer(_Echo())
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"

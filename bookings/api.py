@@ -1,14 +1,13 @@
 """The bookings API: attendees book and cancel; organizers see the bookings of their events."""
 
 import django_filters
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from bookings.models import Answer, Booking
+from bookings.models import Booking, prefetch_answers
 from bookings.serializers import (
     BookingAnswersSerializer,
     BookingChangeSerializer,
@@ -34,7 +33,6 @@ class BookingStatusFilter(django_filters.FilterSet):
 # What a booking's resource shows beside it, joined into the one query of a list.
 PLACE = ("ticket_type__event", "seat")
 # Its answers, with their questions, in one more query for the whole list.
-ANSWERS = Prefetch("answers", queryset=Answer.objects.select_related("question"))
 
 
 class BookingFilter(BookingStatusFilter):
@@ -60,11 +58,11 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_queryset(self):
         # Every item shows its event's status, its place and its answers.
         bookings = Booking.objects.visible_to(self.request.user)
-        return bookings.select_related("event", *PLACE).prefetch_related(ANSWERS)
+        return bookings.select_related("event", *PLACE).with_answers()
 
     def shown(self, booking: Booking, status_code: int = status.HTTP_200_OK) -> Response:
         """The booking's resource, its answers read in one query (unless the booking came with them)."""
-        prefetch_related_objects([booking], ANSWERS)
+        prefetch_answers([booking])
         return Response(self.get_serializer(booking).data, status=status_code)
 
     @extend_schema(
@@ -149,5 +147,5 @@ class EventBookingsView(generics.ListAPIView):
             Event.objects.visible_to(self.request.user), pk=self.kwargs["event_id"]
         )
         self.check_object_permissions(self.request, event)
-        bookings = event.bookings.select_related("user", *PLACE).prefetch_related(ANSWERS)
+        bookings = event.bookings.select_related("user", *PLACE).with_answers()
         return bookings.order_by("created_at", "pk")

@@ -29,6 +29,10 @@ class BookingQuerySet(models.QuerySet):
     def in_waitlist_order(self):
         return self.waitlisted().order_by("waitlisted_at", "pk")
 
+    def with_answers(self):
+        """Each booking's answers with their questions, read in one more query for the whole list."""
+        return self.prefetch_related(ANSWERS_WITH_QUESTIONS)
+
 
 class Booking(models.Model):
     """One person's place at one event. Status is written only by bookings.services."""
@@ -106,6 +110,11 @@ class Booking(models.Model):
         return label
 
 
+def prefetch_answers(bookings) -> None:
+    """Read the answers of bookings already in hand (a single booking's page) as with_answers would."""
+    models.prefetch_related_objects(list(bookings), ANSWERS_WITH_QUESTIONS)
+
+
 class Answer(models.Model):
     """A booking's answer to one of its event's questions, as Question.clean_answer stored it."""
 
@@ -132,3 +141,6 @@ class Answer(models.Model):
         if isinstance(self.value, list):
             return ", ".join(self.value)
         return str(self.value)
+
+
+ANSWERS_WITH_QUESTIONS = models.Prefetch("answers", queryset=Answer.objects.select_related("question"))

@@ -4,10 +4,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from bookings.models import Answer, Booking
+from bookings.models import Booking
 from bookings.services import booking_refusal
 from events.models import Event, Question, TicketType
 from events.selectors import ticket_types_of
@@ -89,8 +89,7 @@ def bookings_with_answers_of(*, user):
     asked = Question.objects.filter(event=OuterRef("event_id")).filter(
         Q(ticket_type__isnull=True) | Q(ticket_type=OuterRef("ticket_type_id"))
     )
-    answers = Prefetch("answers", queryset=Answer.objects.select_related("question"))
-    return bookings_of(user=user).annotate(asks_questions=Exists(asked)).prefetch_related(answers)
+    return bookings_of(user=user).annotate(asks_questions=Exists(asked)).with_answers()
 
 
 @dataclass(frozen=True)

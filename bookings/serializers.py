@@ -129,6 +129,11 @@ class BookingChangeSerializer(PlaceSerializer):
     ticket_type = RowIdField(
         TicketType, help_text="The id of the event's ticket type to move to (the same one to change seat)."
     )
+    answers = AnswersField(
+        required=False,
+        help_text="Answers to the new ticket type's own questions; those to the event's questions carry "
+        "over and the old type's go.",
+    )
 
 
 class AttendeeSerializer(serializers.ModelSerializer):

@@ -347,8 +347,7 @@ class AnswersView(SignInThenReturnMixin, View):
         return redirect("bookings:mine")
 
     def _my_booking(self, pk) -> Booking:
-        bookings = Booking.objects.select_related("event", "ticket_type")
-        bookings = bookings.prefetch_related("answers__question")
+        bookings = Booking.objects.select_related("event", "ticket_type").with_answers()
         return get_object_or_404(bookings, pk=pk, user=self.request.user)
 
     @staticmethod

@@ -504,13 +504,19 @@ class Question(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.ticket_type_id and self.event_id and self.ticket_type.event_id != self.event_id:
-            raise ValidationError({"ticket_type": "This ticket type belongs to another event."})
+            errors["ticket_type"] = "This ticket type belongs to another event."
         options = self.options if isinstance(self.options, list) else None
         if self.has_options and not (options and all(isinstance(o, str) and o.strip() for o in options)):
-            raise ValidationError({"options": "List the choices people pick from."})
+            errors["options"] = "List the choices people pick from."
         if not self.has_options and self.options:
-            raise ValidationError({"options": "Only questions with choices have options."})
+            errors["options"] = "Only questions with choices have options."
+        others = Question.objects.filter(event_id=self.event_id, label=self.label).exclude(pk=self.pk)
+        if self.event_id and others.exists():  # beside its field, before the constraint says it in general
+            errors["label"] = "This event already asks this question."
+        if errors:
+            raise ValidationError(errors)
 
     def clean_answer(self, value):
         """The answer as stored (text, a list of choices, or a boolean), or None when left blank.

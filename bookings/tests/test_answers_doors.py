@@ -453,3 +453,22 @@ def test_the_csv_export_runs_the_same_queries_for_3_or_30_bookings_with_answers(
 
     with django_assert_max_num_queries(len(few)):
         assert exported(bookings).count(b"Vegan,Yes,S") == 30
+
+
+def test_a_move_through_the_api_answers_the_new_types_questions(api_client, attendee, organizer):
+    event = EventFactory(organizer=organizer, capacity=10)
+    general = event.ticket_types.get()
+    vip = create_ticket_type(event=event, by=organizer, name="VIP", capacity=2)
+    shirt = Question.objects.create(
+        event=event, ticket_type=vip, label="Size", kind="choice", options=["M"], required=True
+    )
+    booking = make_booking(user=attendee, event=event, ticket_type=general)
+    api_client.force_authenticate(attendee)
+    url = f"/api/bookings/{booking.pk}/change/"
+
+    unanswered = api_client.post(url, {"ticket_type": vip.pk}, format="json")
+    moved = api_client.post(url, {"ticket_type": vip.pk, "answers": {str(shirt.pk): "M"}}, format="json")
+
+    assert unanswered.status_code == 400 and "answers" in unanswered.json()
+    assert moved.status_code == 200
+    assert [(a["label"], a["display"]) for a in moved.json()["answers"]] == [("Size", "M")]

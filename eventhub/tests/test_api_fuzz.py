@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
 
 from accounts.models import User
 from accounts.tests.factories import OrganizerFactory, UserFactory
-from bookings.models import Booking
+from bookings.models import Answer, Booking
 from bookings.tests.factories import make_booking
 from eventhub.wsgi import application
-from events.models import Event, Seat, TicketType
+from events.models import Event, Question, Seat, TicketType
 from events.tests.factories import EventFactory
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -113,7 +113,7 @@ class RowSnapshot:
     protected foreign key trips), rows it changed or deleted come back parents first.
     """
 
-    MODELS = (BlacklistedToken, OutstandingToken, Booking, Seat, TicketType, Event, User)
+    MODELS = (BlacklistedToken, OutstandingToken, Answer, Booking, Question, Seat, TicketType, Event, User)
 
     def __init__(self):
         self.rows = {model: {row["id"]: row for row in model.objects.values()} for model in self.MODELS}

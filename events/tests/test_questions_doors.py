@@ -278,12 +278,12 @@ def test_an_event_asks_each_question_once(as_organizer, published_event, shirt):
     response = as_organizer.post(questions_url(published_event), {"label": "T-shirt size"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["This event already asks this question."]}
+    assert response.json() == {"label": ["This event already asks this question."]}
 
 
 def test_a_twin_saved_in_the_same_instant_is_refused_in_the_same_words(as_organizer, published_event, shirt):
     """Both requests pass the checks; the database's constraint stops the second, and it says why."""
-    checks = Question.validate_constraints
+    checks = Question.full_clean
     calls = []
 
     def blind_at_first(question, *args, **kwargs):
@@ -291,11 +291,11 @@ def test_a_twin_saved_in_the_same_instant_is_refused_in_the_same_words(as_organi
         if len(calls) > 1:
             checks(question, *args, **kwargs)
 
-    with mock.patch.object(Question, "validate_constraints", blind_at_first):
+    with mock.patch.object(Question, "full_clean", blind_at_first):
         response = as_organizer.post(questions_url(published_event), {"label": "T-shirt size"}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"non_field_errors": ["This event already asks this question."]}
+    assert response.json() == {"label": ["This event already asks this question."]}
     assert Question.objects.count() == 1
 
 
@@ -452,8 +452,7 @@ def test_a_label_the_event_already_asks_is_refused_on_its_row(organizer_client, 
         organizer_client, published_event, extra=new_question(published_event, label="T-shirt size")
     )
 
-    assert question_errors(response, 1)["__all__"] == ["Please correct the duplicate values below."]
-    assert question_forms(response).non_form_errors() == ["Please correct the duplicate data for label."]
+    assert question_errors(response, 1)["label"] == ["This event already asks this question."]
     assert Question.objects.count() == 1
 
 
