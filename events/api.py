@@ -13,6 +13,7 @@ from events.filters import EventFilter
 from events.models import Event
 from events.selectors import UpcomingThenPast
 from events.serializers import (
+    EventDetailSerializer,
     EventSerializer,
     QuestionSerializer,
     SeatMapQuerySerializer,
@@ -23,6 +24,7 @@ from events.serializers import (
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 READ_ACTIONS = ("list", "retrieve")
+DETAIL_ACTIONS = ("retrieve", "create", "update", "partial_update")  # they answer with one event's page
 
 
 @extend_schema_view(
@@ -31,16 +33,16 @@ READ_ACTIONS = ("list", "retrieve")
         "(site staff see every draft). Upcoming events come first unless ordering says otherwise.",
         responses={200: EventSerializer, **error_responses(400, 404)},
     ),
-    retrieve=extend_schema(responses={200: EventSerializer, **error_responses(404)}),
+    retrieve=extend_schema(responses={200: EventDetailSerializer, **error_responses(404)}),
     create=extend_schema(
         description="Organizers only; you become the event's organizer.",
-        responses={201: EventSerializer, **error_responses(400, 401, 403)},
+        responses={201: EventDetailSerializer, **error_responses(400, 401, 403)},
     ),
-    update=extend_schema(responses={200: EventSerializer, **WRITE_ERRORS}),
+    update=extend_schema(responses={200: EventDetailSerializer, **WRITE_ERRORS}),
     partial_update=extend_schema(
         description="Capacity cannot go below the seats already booked; raising it confirms "
         "waitlisted bookings in order. status=cancelled cancels the event.",
-        responses={200: EventSerializer, **WRITE_ERRORS},
+        responses={200: EventDetailSerializer, **WRITE_ERRORS},
     ),
     destroy=extend_schema(
         description="Only an event without bookings can be deleted; otherwise cancel it (409 has_bookings).",
@@ -58,8 +60,11 @@ class EventViewSet(viewsets.ModelViewSet):
             .select_related("organizer")
             .prefetch_related("ticket_types")
         )
-        # The seat map reads its event for the ticket types; every other action shows the questions too.
-        return events if self.action == "seats" else events.prefetch_related("questions")
+        # One event's page shows its questions; lists leave them out (and the seat map reads only types).
+        return events.prefetch_related("questions") if self.action in DETAIL_ACTIONS else events
+
+    def get_serializer_class(self):
+        return EventDetailSerializer if self.action in DETAIL_ACTIONS else EventSerializer
 
     def paginate_queryset(self, queryset):
         if "ordering" not in self.request.query_params:

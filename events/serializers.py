@@ -267,7 +267,6 @@ class EventSerializer(serializers.ModelSerializer):
     seats_left = serializers.IntegerField(read_only=True)
     organizer = OrganizerSerializer(read_only=True)
     ticket_types = TicketTypeSerializer(many=True, read_only=True)
-    questions = QuestionSerializer(many=True, read_only=True, help_text="Asked at booking, in display order.")
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -284,7 +283,6 @@ class EventSerializer(serializers.ModelSerializer):
             "seats_left",
             "currency",
             "ticket_types",
-            "questions",
             "status",
             "organizer",
             "url",
@@ -299,3 +297,12 @@ class EventSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return update_event(event=instance, **validated_data)
+
+
+class EventDetailSerializer(EventSerializer):
+    """One event as its page needs it: with the questions booking asks (lists leave them out)."""
+
+    questions = QuestionSerializer(many=True, read_only=True, help_text="Asked at booking, in display order.")
+
+    class Meta(EventSerializer.Meta):
+        fields = [*EventSerializer.Meta.fields[:-3], "questions", *EventSerializer.Meta.fields[-3:]]
