@@ -137,7 +137,31 @@ class EventQuerySet(models.QuerySet):
         return self.exclude(status=Event.Status.DRAFT) | self.managed_by(user)
 
 
-class Event(models.Model):
+class SeatCounter:
+    """What a row with a seat counter (an event, a ticket type) says about its places."""
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.booked_seats, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.booked_seats >= self.capacity
+
+
+def taken_within_event(instance, field: str) -> bool:
+    """Whether another row of ``instance``'s event already uses its ``field`` value (a name, a label).
+
+    Asked in clean() so the error stands beside its field; the unique constraint stays the backstop.
+    """
+    value = getattr(instance, field)
+    others = (
+        type(instance).objects.filter(event_id=instance.event_id, **{field: value}).exclude(pk=instance.pk)
+    )
+    return bool(instance.event_id) and others.exists()
+
+
+class Event(SeatCounter, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -225,14 +249,6 @@ class Event(models.Model):
         return slugify(self.title)[:60] or "event"
 
     @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.booked_seats, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.booked_seats >= self.capacity
-
-    @property
     def has_started(self) -> bool:
         return self.starts_at <= timezone.now()
 
@@ -280,7 +296,7 @@ class TicketTypeQuerySet(models.QuerySet):
         )
 
 
-class TicketType(models.Model):
+class TicketType(SeatCounter, models.Model):
     """A kind of place an event sells (General admission, VIP), with its own price and limit.
 
     The event's own capacity caps all its types together: the types' capacities may
@@ -343,14 +359,6 @@ class TicketType(models.Model):
         return self.name
 
     @property
-    def seats_left(self) -> int:
-        return max(self.capacity - self.booked_seats, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.booked_seats >= self.capacity
-
-    @property
     def is_free(self) -> bool:
         return not self.price
 
@@ -376,8 +384,7 @@ class TicketType(models.Model):
         errors = {}
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
             errors["sales_end"] = "Sales must end after they start."
-        others = TicketType.objects.filter(event_id=self.event_id, name=self.name).exclude(pk=self.pk)
-        if self.event_id and others.exists():  # beside its field, before the constraint says it in general
+        if taken_within_event(self, "name"):
             errors["name"] = "This event already has a ticket type with this name."
         if errors:
             raise ValidationError(errors)
@@ -512,8 +519,7 @@ class Question(models.Model):
             errors["options"] = "List the choices people pick from."
         if not self.has_options and self.options:
             errors["options"] = "Only questions with choices have options."
-        others = Question.objects.filter(event_id=self.event_id, label=self.label).exclude(pk=self.pk)
-        if self.event_id and others.exists():  # beside its field, before the constraint says it in general
+        if taken_within_event(self, "label"):
             errors["label"] = "This event already asks this question."
         if errors:
             raise ValidationError(errors)
