@@ -102,15 +102,16 @@ class SeatMapView(View):
         form = _posted_answers(request, event.pk, ticket_type.pk)
 
         def seat_map_page():
-            return self._page(event, ticket_type, data=request.POST)
+            return self._page(event, ticket_type, chosen=choice.get("seat"), data=request.POST)
 
         if not form.is_valid():
             messages.error(request, AnswersForm.CHECK_ANSWERS)
             return seat_map_page()
         return _book(request, event, choice, form.answers, reshow=seat_map_page)
 
-    def _page(self, event: Event, ticket_type: TicketType, **answers):
-        """The map; ``answers`` (the form's ``data`` or ``initial``) fill in the questions again."""
+    def _page(self, event: Event, ticket_type: TicketType, chosen: int | None = None, **answers):
+        """The map, ``chosen`` seat ticked; ``answers`` (the form's ``data`` or ``initial``) fill in the
+        questions again, so a page shown again after a refusal keeps what the buyer picked and typed."""
         request = self.request
         booking = selectors.booking_of(user=request.user, event=event)
         choice = selectors.ticket_choice(ticket_type, event)
@@ -129,6 +130,7 @@ class SeatMapView(View):
             "seat_map": seat_map(ticket_type),
             "best": best_free_seat(ticket_type) if offers_best else None,
             "offers_best": offers_best,
+            "chosen": chosen,
         }
         if action.offers_booking:
             questions = questions_for(event_id=event.pk, ticket_type_id=ticket_type.pk)

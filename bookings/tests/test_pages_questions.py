@@ -292,6 +292,18 @@ def test_the_seat_map_shows_a_missing_answer_again(client, attendee, theatre):
     assert not Booking.objects.filter(user=attendee).exists()
 
 
+def test_the_seat_map_shown_again_keeps_the_seat_picked(client, attendee, theatre):
+    stalls, _, diet = theatre
+    seat = stalls.seats.get(row="B", number=3)
+    client.force_login(attendee)
+
+    response = client.post(seats_url(stalls), {"seat": seat.pk, field(diet): "Vegan"})
+
+    assert response.status_code == 200
+    assert re.search(rf'value="{seat.pk}" checked', response.text)
+    assert not re.search(r'id="seat-best" checked', response.text)
+
+
 def test_answers_given_on_the_event_page_go_along_to_the_seat_map(client, attendee, theatre):
     stalls, access, diet = theatre
     client.force_login(attendee)
