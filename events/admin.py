@@ -144,7 +144,7 @@ class EventPartInline(admin.TabularInline):
     events they run (the only ones the console opens for them), and lists only those events' rows."""
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(event__in=Event.objects.managed_by(request.user))
+        return super().get_queryset(request).managed_by(request.user)
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("events.view_event")
@@ -308,10 +308,8 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         """A type of an event the user runs; any other is not found, as for an id never used."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        types = TicketType.objects.select_related("event")
-        return get_object_or_404(
-            types, pk=type_id, event_id=event_id, event__in=Event.objects.managed_by(request.user)
-        )
+        types = TicketType.objects.managed_by(request.user).select_related("event")
+        return get_object_or_404(types, pk=type_id, event_id=event_id)
 
     def seat_layout_view(self, request, event_id: int, type_id: int):
         ticket_type = self.managed_ticket_type(request, event_id, type_id)

@@ -287,7 +287,15 @@ class Event(SeatCounter, models.Model):
             raise ValidationError(errors)
 
 
-class TicketTypeQuerySet(models.QuerySet):
+class EventPartQuerySet(models.QuerySet):
+    """Rows that belong to an event (its ticket types, its questions)."""
+
+    def managed_by(self, user):
+        """Those of the events ``user`` runs (EventQuerySet.managed_by)."""
+        return self.filter(event__in=Event.objects.managed_by(user))
+
+
+class TicketTypeQuerySet(EventPartQuerySet):
     def on_sale(self, at=None):
         """Types whose sales window is open at ``at`` (now by default); no bound means open that side."""
         at = at or timezone.now()
@@ -491,6 +499,8 @@ class Question(models.Model):
     )
     required = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=0)
+
+    objects = EventPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]
