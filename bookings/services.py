@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from bookings.models import Answer, Booking
@@ -92,9 +92,11 @@ def _lock_event_noting_booking(event_id: int, user) -> Event:
     (already_booked, event_full), where a racing double click changes no more
     than which refusal is given; writes re-read the booking after the lock.
     Saves a round trip on the most common answer of a flash sale: "full".
+    ``asks_questions`` says whether the event asks anything at booking.
     """
     held = Booking.objects.filter(event=OuterRef("pk"), user=user).values("status")[:1]
-    return lock_event(event_id, also_read={"held_status": Subquery(held)})
+    asks = Exists(Question.objects.filter(event=OuterRef("pk")))
+    return lock_event(event_id, also_read={"held_status": Subquery(held), "asks_questions": asks})
 
 
 def book(
@@ -116,16 +118,21 @@ def book(
     of ``event``, ``ticket_type`` and ``seat`` are used: the rows are read under
     the event's lock, so a caller holding just ids passes ``Event(pk=id)``.
 
-    ``answers`` maps question ids to answers. They are checked before the lock
-    is taken (a required question left blank refuses the booking with
-    ``invalid_answers``) and stored with the booking.
+    ``answers`` maps question ids to answers, stored with the booking. Answers
+    given are checked before the lock is taken (a required question left blank,
+    or an answer that does not fit, refuses with ``invalid_answers``). A booking
+    sent without answers learns whether the event asks anything from the lock's
+    own statement, so the flash sale's "full" still costs one statement; only
+    then, for an event that does ask, are its questions read under the lock.
     """
     ticket_type_id = ticket_type.pk if ticket_type else None
+    checked = (
+        _checked_answers(event_id=event.pk, ticket_type_id=ticket_type_id, answers=answers)
+        if answers
+        else None
+    )
     choice = _Choice(
-        ticket_type_id=ticket_type_id,
-        seat_id=seat.pk if seat else None,
-        waitlist=waitlist,
-        answers=_checked_answers(event_id=event.pk, ticket_type_id=ticket_type_id, answers=answers or {}),
+        ticket_type_id=ticket_type_id, seat_id=seat.pk if seat else None, waitlist=waitlist, answers=checked
     )
     try:
         return _book(user=user, event_id=event.pk, choice=choice)
@@ -143,7 +150,7 @@ class _Choice:
     ticket_type_id: int | None
     seat_id: int | None
     waitlist: bool
-    answers: "_Answers"
+    answers: "_Answers | None"  # None: none were given
 
 
 def _gone(*, user, event_id: int) -> DomainError | None:
@@ -163,6 +170,7 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         full = _full_refusal(event, ticket_type)
         if full is not None and not choice.waitlist:
             raise full
+        answers = choice.answers if choice.answers is not None else _unanswered(event, ticket_type)
         booking = Booking.objects.filter(event=event, user=user).first() or Booking(event=event, user=user)
         if booking.is_active:  # a double click that got the lock first
             raise _already_booked(booking.status)
@@ -175,7 +183,7 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         booking.cancelled_at = None
         booking.checked_in_at = None
         booking.save()
-        choice.answers.save_for(booking)
+        answers.save_for(booking)
         _log("booking.created", booking)
         return booking
 
@@ -244,6 +252,13 @@ def _answers_by_id(answers: Mapping) -> dict[int, object]:
                 ErrorCode.INVALID_ANSWERS, f"“{key}” is not a question id.", field="answers"
             ) from None
     return by_id
+
+
+def _unanswered(event: Event, ticket_type: TicketType) -> "_Answers":
+    """A booking sent without answers: refused if the event asks something required of its type."""
+    if not event.asks_questions:
+        return _Answers({})
+    return _checked_answers(event_id=event.pk, ticket_type_id=ticket_type.pk, answers={})
 
 
 def _confirm(booking: Booking, *, seat: Seat | None) -> None:

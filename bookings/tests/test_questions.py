@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.factories import UserFactory
 from bookings import services
 from bookings.models import Answer
 from bookings.tests.factories import make_booking
 from eventhub.errors import DomainError, ErrorCode
+from events import services as event_services
 from events.models import Question
 from events.services import create_ticket_type
 from events.tests.factories import EventFactory, start_event
@@ -71,13 +73,24 @@ def test_a_required_question_left_blank_refuses_the_booking_before_anything_is_w
     assert event.booked_seats == 0
 
 
-def test_the_refusal_comes_before_the_event_is_locked(attendee, asked):
+def test_answers_given_are_refused_before_the_event_is_locked(attendee, asked):
+    event, general, _, diet, _ = asked
+
+    with CaptureQueriesContext(connection) as queries, pytest.raises(DomainError):
+        make_booking(user=attendee, event=event, ticket_type=general, answers={diet.pk: ["Pizza"]})
+
+    assert not any("events_event" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_full_event_refuses_a_booking_without_answers_in_one_statement(attendee, organizer, asked):
     event, general, _, _, _ = asked
+    event_services.change_capacity(event=event, capacity=1, by=organizer)
+    make_booking(user=UserFactory(), event=event, ticket_type=general, answers={asked[3].pk: "None"})
 
     with CaptureQueriesContext(connection) as queries, pytest.raises(DomainError):
         make_booking(user=attendee, event=event, ticket_type=general)
 
-    assert not any("FOR UPDATE" in q["sql"] or "events_event" in q["sql"] for q in queries.captured_queries)
+    assert len([q for q in queries.captured_queries if q["sql"].startswith("SELECT")]) == 1
 
 
 def test_a_types_question_is_asked_only_of_that_types_buyers(attendee, other_attendee, asked):
