@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from bookings.models import Answer, Booking
@@ -92,11 +92,9 @@ def _lock_event_noting_booking(event_id: int, user) -> Event:
     (already_booked, event_full), where a racing double click changes no more
     than which refusal is given; writes re-read the booking after the lock.
     Saves a round trip on the most common answer of a flash sale: "full".
-    ``asks_questions`` says whether the event asks anything at booking.
     """
     held = Booking.objects.filter(event=OuterRef("pk"), user=user).values("status")[:1]
-    asks = Exists(Question.objects.filter(event=OuterRef("pk")))
-    return lock_event(event_id, also_read={"held_status": Subquery(held), "asks_questions": asks})
+    return lock_event(event_id, also_read={"held_status": Subquery(held)})
 
 
 def book(
@@ -121,9 +119,9 @@ def book(
     ``answers`` maps question ids to answers, stored with the booking. Answers
     given are checked before the lock is taken (a required question left blank,
     or an answer that does not fit, refuses with ``invalid_answers``). A booking
-    sent without answers learns whether the event asks anything from the lock's
-    own statement, so the flash sale's "full" still costs one statement; only
-    then, for an event that does ask, are its questions read under the lock.
+    sent without answers learns whether the event asks anything from the locked
+    row (``Event.asks_questions``), so the flash sale's "full" still costs one
+    statement; only for an event that does ask are its questions read, under the lock.
     """
     ticket_type_id = ticket_type.pk if ticket_type else None
     checked = (

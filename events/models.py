@@ -203,6 +203,10 @@ class Event(SeatCounter, models.Model):
     starts_on = models.DateField(editable=False, blank=True)
     # search_text: the folded words of the title, description and location, what search compares.
     search_text = models.TextField(editable=False, blank=True, default="")
+    # Whether booking asks any question: set by Question's save and delete, so the booking service
+    # learns it from the locked row without reading the questions. Never False while a question
+    # exists (a question deleted along with its ticket type may leave it True: a wasted read only).
+    asks_questions = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -515,6 +519,15 @@ class Question(models.Model):
     def __str__(self):
         return self.label
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        note_whether_asks(self.event_id)
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        note_whether_asks(self.event_id)
+        return deleted
+
     @property
     def has_options(self) -> bool:
         return self.kind in (self.Kind.CHOICE, self.Kind.CHOICES)
@@ -574,3 +587,9 @@ class Question(models.Model):
         if not isinstance(key, (bool, str)) or key not in answers:
             raise ValidationError(f"“{self.label}”: answer yes or no.")
         return answers[key]
+
+
+def note_whether_asks(event_id: int) -> None:
+    """Rewrite Event.asks_questions from the event's questions (after one is saved or deleted)."""
+    asks = models.Exists(Question.objects.filter(event_id=models.OuterRef("pk")))
+    Event.objects.filter(pk=event_id).update(asks_questions=asks)

@@ -240,3 +240,15 @@ def test_moving_off_a_type_drops_its_own_answers_and_keeps_the_events(attendee, 
     services.change_ticket_type(booking=booking, ticket_type=general, by=attendee)
 
     assert answers_of(booking) == {"Dietary needs": "None"}
+
+
+def test_the_event_row_knows_whether_booking_asks_anything(organizer, published_event):
+    assert not published_event.asks_questions
+
+    question = Question.objects.create(event=published_event, label="Company")
+    published_event.refresh_from_db()
+    assert published_event.asks_questions
+
+    question.delete()
+    published_event.refresh_from_db()
+    assert not published_event.asks_questions
