@@ -45,22 +45,26 @@ def best_free_seat(ticket_type) -> Seat | None:
     """The seat a buyer who did not choose gets: the row nearest the stage with a free seat, and in it
     the first seat of the longest run of free seats, so the next buyers of a group sit beside them.
 
-    Two indexed reads (the first free row, then the numbers of its free seats), whatever
-    the size of the hall and however many seats are taken; the row is read as plain
-    values, not as model instances, since it is read on every seated booking.
+    One statement along the partial index of free seats (the nearest row with one, then
+    that row's free seats), whatever the size of the hall and however many seats are
+    taken; read as plain values, not model instances, since it runs on every seated booking.
     """
     free = Seat.objects.free().filter(ticket_type=ticket_type)
-    first = free.order_by("row_index", "number").values_list("row_index", "row").first()
-    if first is None:
+    nearest_row = free.order_by("row_index").values("row_index")[:1]
+    row = list(
+        free.filter(row_index=Subquery(nearest_row))
+        .order_by("number")
+        .values_list("number", "pk", "row", "row_index")
+    )
+    if not row:
         return None
-    row_index, row = first
-    numbers = list(free.filter(row_index=row_index).order_by("number").values_list("number", "pk"))
-    number, pk = _start_of_longest_run(numbers)
-    return Seat(pk=pk, ticket_type=ticket_type, row=row, row_index=row_index, number=number)
+    number, pk, label, row_index = _start_of_longest_run(row)
+    return Seat(pk=pk, ticket_type=ticket_type, row=label, row_index=row_index, number=number)
 
 
-def _start_of_longest_run(numbers: list[tuple[int, int]]) -> tuple[int, int]:
-    """The first (number, pk) of the longest run of consecutive seat numbers; the earliest on a tie."""
+def _start_of_longest_run(numbers: list[tuple]) -> tuple:
+    """The first seat of the longest run of consecutive seat numbers (each row starts with its number);
+    the earliest on a tie."""
     best, best_length, start, length = numbers[0], 0, numbers[0], 0
     for previous, seat in zip([None, *numbers], numbers, strict=False):
         if previous is not None and seat[0] == previous[0] + 1:
