@@ -28,7 +28,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from bookings.models import Answer, Booking
-from eventhub.errors import DomainError, ErrorCode
+from eventhub.errors import DomainError, ErrorCode, raise_if
 from events.locks import event_not_found, lock_event, lock_events
 from events.models import Event, Question, Seat, TicketType
 from events.selectors import best_free_seat, nearest_free_seats, questions_for
@@ -372,26 +372,31 @@ def cancel_booking(*, booking: Booking, by) -> Booking:
     with transaction.atomic():
         event = lock_event(booking.event_id)
         booking = _booking_of_locked_event(booking.pk, event.pk)
-        _ensure_holder_may(
-            booking,
-            event=event,
-            by=by,
-            not_yours="You cannot cancel someone else's booking.",
-            too_late="This event has started; it is too late to cancel.",
+        raise_if(
+            _holder_refusal(
+                booking,
+                event=event,
+                by=by,
+                not_yours="You cannot cancel someone else's booking.",
+                too_late="This event has started; it is too late to cancel.",
+            )
         )
         _cancel_locked(event=event, booking=booking, by=by)
         return booking
 
 
-def _ensure_holder_may(booking: Booking, *, event: Event, by, not_yours: str, too_late: str) -> None:
+def _holder_refusal(
+    booking: Booking, *, event: Event, by, not_yours: str, too_late: str
+) -> DomainError | None:
     """An active booking is its owner's to change until the event starts, its organizer's always."""
     manages = event.is_managed_by(by)
     if not (manages or (by.is_authenticated and by.pk == booking.user_id)):
-        raise DomainError(ErrorCode.NOT_ALLOWED, not_yours)
+        return DomainError(ErrorCode.NOT_ALLOWED, not_yours)
     if not booking.is_active:
-        raise DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is already cancelled.")
+        return DomainError(ErrorCode.ALREADY_CANCELLED, "This booking is already cancelled.")
     if event.has_started and not manages:
-        raise DomainError(ErrorCode.NOT_CANCELLABLE, too_late)
+        return DomainError(ErrorCode.NOT_CANCELLABLE, too_late)
+    return None
 
 
 def _cancel_locked(*, event: Event, booking: Booking, by) -> None:
@@ -559,19 +564,33 @@ def _already_there(booking: Booking, ticket_type: TicketType, seat: Seat | None)
     return not ticket_type.seated or seat is None or seat.pk == booking.seat_id
 
 
-def update_answers(*, booking: Booking, answers: Mapping, by) -> Booking:
-    """Change the answers of an active booking: its owner until the event starts, the organizer any time.
+def answers_refusal(*, booking: Booking, by) -> DomainError | None:
+    """Why ``by`` cannot change ``booking``'s answers now, or None. Pages use it to offer the form.
 
-    The answers given replace the old ones as a whole, checked like at booking.
+    The owner may until the event starts and while it is not cancelled; its organizer and staff always.
     """
     event = booking.event
-    _ensure_holder_may(
+    refusal = _holder_refusal(
         booking,
         event=event,
         by=by,
         not_yours="You cannot change the answers of someone else's booking.",
         too_late="This event has started; the answers can no longer change.",
     )
+    if refusal is None and event.status == Event.Status.CANCELLED and not event.is_managed_by(by):
+        return DomainError(
+            ErrorCode.NOT_CANCELLABLE, "This event has been cancelled; the answers no longer change."
+        )
+    return refusal
+
+
+def update_answers(*, booking: Booking, answers: Mapping, by) -> Booking:
+    """Change the answers of an active booking: its owner until the event starts, the organizer any time.
+
+    The answers given replace the old ones as a whole, checked like at booking.
+    """
+    event = booking.event
+    raise_if(answers_refusal(booking=booking, by=by))
     checked = _checked_answers(event_id=event.pk, ticket_type_id=booking.ticket_type_id, answers=answers)
     with transaction.atomic():
         checked.save_for(booking)

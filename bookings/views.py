@@ -315,7 +315,7 @@ class MyBookingsView(LoginRequiredMixin, TemplateView):
         bookings = sorted(selectors.bookings_with_answers_of(user=user), key=lambda b: b.event.starts_at)
         for booking in bookings:
             booking.action = selectors.booking_action(user=user, event=booking.event, booking=booking)
-            booking.answers_open = booking.asks_questions and answers_open(booking)
+            booking.answers_open = booking.asks_questions and answers_open(booking, self.request.user)
         context["upcoming"] = [b for b in bookings if not b.event.has_started]
         context["past"] = [b for b in reversed(bookings) if b.event.has_started]
         return context
@@ -334,7 +334,7 @@ class AnswersView(SignInThenReturnMixin, View):
 
     def post(self, request, pk):
         booking = self._my_booking(pk)
-        if not answers_open(booking):
+        if not answers_open(booking, request.user):
             return redirect(request.path)  # the page says why the answers stay as they are
         form = AnswersForm(request.POST, questions=self._questions(booking))
         if not form.is_valid():
@@ -357,10 +357,15 @@ class AnswersView(SignInThenReturnMixin, View):
         return questions_for(event_id=booking.event_id, ticket_type_id=booking.ticket_type_id)
 
     def _page(self, booking: Booking, form: AnswersForm):
-        context = {"booking": booking, "event": booking.event, "form": form, "open": answers_open(booking)}
+        context = {
+            "booking": booking,
+            "event": booking.event,
+            "form": form,
+            "open": answers_open(booking, self.request.user),
+        }
         return render(self.request, "bookings/booking_answers.html", context)
 
 
-def answers_open(booking: Booking) -> bool:
-    """Whether the owner may still change their answers: an active booking of an event still to come."""
-    return booking.is_cancellable and booking.event.status != Event.Status.CANCELLED
+def answers_open(booking: Booking, user) -> bool:
+    """Whether ``user`` may still change the booking's answers (the service's rule)."""
+    return services.answers_refusal(booking=booking, by=user) is None

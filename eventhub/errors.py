@@ -74,3 +74,9 @@ class DomainError(Exception):
 
     def __str__(self):
         return self.message
+
+
+def raise_if(refusal: Exception | None) -> None:
+    """Raise the refusal a check returned, if any: checks return refusals so pages can ask them first."""
+    if refusal is not None:
+        raise refusal

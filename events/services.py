@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from eventhub.errors import DomainError, ErrorCode
+from eventhub.errors import DomainError, ErrorCode, raise_if
 from eventhub.money import default_currency
 from events.locks import event_not_found, lock_event
 from events.models import (
@@ -100,11 +100,6 @@ def _currency_refusal(event: Event, changes: EventChanges) -> DomainError | None
     )
 
 
-def _raise_if(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise refusal
-
-
 def create_event(
     *,
     organizer,
@@ -122,7 +117,7 @@ def create_event(
 
     It sells one free general admission of its capacity until the organizer adds other ticket types.
     """
-    _raise_if(_new_status_refusal(status))
+    raise_if(_new_status_refusal(status))
     event = Event(
         organizer=organizer,
         title=title,
@@ -135,7 +130,7 @@ def create_event(
         capacity=capacity,
     )
     event.full_clean()
-    _raise_if(_start_refusal(event))
+    raise_if(_start_refusal(event))
     with transaction.atomic():
         event.save()
         # Every event sells at least one type: until the organizer adds others, this one.
@@ -160,13 +155,13 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
         if capacity is not None and capacity != event.capacity:
             _change_capacity_locked(event=event, capacity=capacity, by=by)
         moved = _moves(event, changes)
-        _raise_if(_currency_refusal(event, changes))
+        raise_if(_currency_refusal(event, changes))
         for name in EDITABLE_FIELDS:
             if name in changes:
                 setattr(event, name, changes[name])
         event.full_clean()
         if moved:
-            _raise_if(_start_refusal(event))
+            raise_if(_start_refusal(event))
         # Only the edited fields: capacity and booked_seats are written by their own rules.
         event.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
         if status is not None and status != event.status:
@@ -218,7 +213,7 @@ def publish_event(*, event: Event, by) -> Event:
 
 
 def _publish_locked(*, event: Event, by) -> None:
-    _raise_if(publish_refusal(event=event, by=by))
+    raise_if(publish_refusal(event=event, by=by))
     if event.status != Event.Status.PUBLISHED:
         event.status = Event.Status.PUBLISHED
         event.save(update_fields=["status", "updated_at"])
@@ -253,7 +248,7 @@ def change_capacity(*, event: Event, capacity: int, by) -> Event:
 
 def _change_capacity_locked(*, event: Event, capacity: int, by) -> None:
     ensure_manages(event=event, by=by)
-    _raise_if(capacity_refusal(event=event, capacity=capacity))
+    raise_if(capacity_refusal(event=event, capacity=capacity))
     was = event.capacity
     Event.objects.filter(pk=event.pk).update(capacity=capacity, updated_at=timezone.now())
     event.capacity = capacity
@@ -393,7 +388,7 @@ def create_ticket_type(
 ) -> TicketType:
     """Add a ticket type to an event; with a ``layout`` it is seated and sells exactly its seats."""
     if layout is not None:
-        _raise_if(layout.refusal())
+        raise_if(layout.refusal())
     with transaction.atomic():
         event = lock_event(event.pk)
         ensure_manages(event=event, by=by)
@@ -408,7 +403,7 @@ def create_ticket_type(
                 "Say how many tickets of this type are for sale.",
                 field="capacity",
             )
-        _raise_if(_type_capacity_range_refusal(seats))
+        raise_if(_type_capacity_range_refusal(seats))
         ticket_type = TicketType(
             event=event,
             name=name,
@@ -483,7 +478,7 @@ def ticket_type_capacity_refusal(*, ticket_type: TicketType, capacity: int) -> D
 
 
 def _change_type_capacity_locked(*, ticket_type: TicketType, capacity: int) -> None:
-    _raise_if(ticket_type_capacity_refusal(ticket_type=ticket_type, capacity=capacity))
+    raise_if(ticket_type_capacity_refusal(ticket_type=ticket_type, capacity=capacity))
     TicketType.objects.filter(pk=ticket_type.pk).update(capacity=capacity)
     ticket_type.capacity = capacity
     capacity_changed.send(sender=TicketType, event=ticket_type.event)
@@ -510,7 +505,7 @@ def delete_ticket_type(*, ticket_type: TicketType, by) -> None:
 
 def lay_out_seats(*, ticket_type: TicketType, layout: SeatLayout, by) -> TicketType:
     """Draw a type's hall anew (it becomes seated and sells its seats); only before anyone booked it."""
-    _raise_if(layout.refusal())
+    raise_if(layout.refusal())
     with transaction.atomic():
         event = lock_event(ticket_type.event_id)
         ensure_manages(event=event, by=by)

@@ -54,12 +54,34 @@ class ModelEvent:
         return (first + [p for p in range(PEOPLE) if p not in first])[choice]
 
 
-class BookingRules(RuleBasedStateMachine):
+class RolledBackMachine(RuleBasedStateMachine):
+    """A state machine whose every example runs in a savepoint that teardown rolls back."""
+
     def __init__(self):
         super().__init__()
-        # Each example runs in a savepoint that teardown rolls back.
         self.savepoint = transaction.atomic()
         self.savepoint.__enter__()
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self.savepoint.__exit__(None, None, None)
+
+    @classmethod
+    def tried(cls, *, max_examples: int, steps: int) -> None:
+        """How many examples of how many steps: bounded, and the same on every run."""
+        cls.TestCase.settings = settings(
+            max_examples=max_examples,
+            stateful_step_count=steps,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+
+
+class BookingRules(RolledBackMachine):
+    def __init__(self):
+        super().__init__()
         self.organizer = UserFactory(role="organizer")
         self.people = UserFactory.create_batch(PEOPLE)
         self.events, self.model = [], []
@@ -154,19 +176,8 @@ class BookingRules(RuleBasedStateMachine):
             assert confirmed == model.confirmed
             assert queue == model.queue, "the waitlist is served first come, first served"
 
-    def teardown(self):
-        transaction.set_rollback(True)
-        self.savepoint.__exit__(None, None, None)
 
-
-BookingRules.TestCase.settings = settings(
-    max_examples=50,
-    stateful_step_count=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+BookingRules.tried(max_examples=50, steps=40)
 
 
 @pytest.mark.django_db

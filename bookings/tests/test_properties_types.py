@@ -7,14 +7,13 @@ served among those whose type has room.
 """
 
 import pytest
-from django.db import transaction
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
 
 from accounts.tests.factories import UserFactory
 from bookings import services
 from bookings.models import Booking
+from bookings.tests.test_properties import RolledBackMachine
 from eventhub.errors import DomainError
 from events import services as event_services
 from events.models import Seat
@@ -69,11 +68,9 @@ class Model:
                 self.holding[person] = kind
 
 
-class TypedBookingRules(RuleBasedStateMachine):
+class TypedBookingRules(RolledBackMachine):
     def __init__(self):
         super().__init__()
-        self.savepoint = transaction.atomic()
-        self.savepoint.__enter__()
         self.organizer = UserFactory(role="organizer")
         self.people = UserFactory.create_batch(PEOPLE)
 
@@ -214,19 +211,8 @@ class TypedBookingRules(RuleBasedStateMachine):
         assert set(seats) == {p for p, kind in self.model.holding.items() if kind == "stalls"}
         self.model.seats = seats  # seats the hall gave (best free seat) are read back
 
-    def teardown(self):
-        transaction.set_rollback(True)
-        self.savepoint.__exit__(None, None, None)
 
-
-TypedBookingRules.TestCase.settings = settings(
-    max_examples=40,
-    stateful_step_count=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+TypedBookingRules.tried(max_examples=40, steps=30)
 
 
 @pytest.mark.django_db

@@ -252,3 +252,20 @@ def test_the_event_row_knows_whether_booking_asks_anything(organizer, published_
     question.delete()
     published_event.refresh_from_db()
     assert not published_event.asks_questions
+
+
+def test_answers_stay_as_they_are_once_the_event_is_cancelled_except_for_its_organizer(
+    attendee, organizer, asked
+):
+    event, general, _, diet, _ = asked
+    booking = make_booking(user=attendee, event=event, ticket_type=general, answers={diet.pk: "None"})
+    event_services.cancel_event(event=event, by=organizer)
+    booking.refresh_from_db()
+
+    refused(
+        ErrorCode.NOT_CANCELLABLE,
+        lambda: services.update_answers(booking=booking, answers={diet.pk: "Vegan"}, by=attendee),
+    )
+    services.update_answers(booking=booking, answers={diet.pk: "Halal"}, by=organizer)
+
+    assert answers_of(booking) == {"Dietary needs": "Halal"}
