@@ -365,6 +365,8 @@ def test_attendee_picks_a_seat_on_the_map_and_books_it(live_server, page):
     expect(page.get_by_role("heading", name="Choose your seat")).to_be_visible()
     expect(page.get_by_label("Best available seat (Row A, seat 1)")).to_be_checked()
 
+    # The map's script runs deferred: its zoom buttons say it is listening for the arrow keys.
+    expect(page.get_by_role("button", name="Zoom in")).to_be_visible()
     page.get_by_label("Row B, seat 4", exact=True).check()
     page.keyboard.press("ArrowDown")  # the enhancement: the same seat one row further back
     expect(page.get_by_label("Row C, seat 4", exact=True)).to_be_checked()
