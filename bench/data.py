@@ -147,7 +147,8 @@ def analyze() -> None:
 
 
 def confirmed_bookings(event: Event) -> int:
-    return Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
+    """Places taken: confirmed bookings and unpaid holds of priced types, as the counters count them."""
+    return Booking.objects.filter(event=event).holding().count()
 
 
 def bookings_held(event: Event) -> int:
@@ -163,8 +164,8 @@ def seats_held(ticket_type: TicketType) -> int:
 
 
 def distinct_seats_confirmed(event: Event) -> int:
-    """Different seats among the event's confirmed bookings: fewer than the bookings if one is sold twice."""
-    confirmed = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED, seat__isnull=False)
+    """Different seats among the event's places taken: fewer than the bookings if one is sold twice."""
+    confirmed = Booking.objects.filter(event=event, seat__isnull=False).holding()
     return confirmed.values("seat").distinct().count()
 
 

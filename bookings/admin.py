@@ -1,4 +1,8 @@
-"""Bookings in the admin: read-only records that change only through the booking service's actions."""
+"""Bookings in the admin: read-only records that change only through the booking service's actions.
+
+A booking shows what its ticket cost and, for a priced one, how its payment stands
+(read from payments.selectors: the admin is a door, so it may ask the app above).
+"""
 
 from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
@@ -19,6 +23,8 @@ from eventhub.admin_tools import (
 )
 from eventhub.money import format_money
 from events.models import TicketType
+from payments.models import Payment
+from payments.selectors import with_payment_state
 
 LATEST_BOOKINGS_SHOWN = 50
 ANSWER_CHARS_IN_A_ROW = 60  # on the event page's rows; the booking's own page shows them whole
@@ -50,9 +56,10 @@ class BookingColumns:
     def ticket_type_shown(self, booking):
         return booking.ticket_type.name
 
-    @admin.display(description="price", ordering="ticket_type__price")
-    def price(self, booking):
-        return format_money(booking.ticket_type.price, booking.event.currency)
+    @admin.display(description="price", ordering="price")
+    def price_shown(self, booking):
+        """What this ticket costs its buyer: the type's price when the place was taken."""
+        return format_money(booking.price, booking.event.currency)
 
     @admin.display(description="seat")
     def seat_shown(self, booking):
@@ -62,7 +69,7 @@ class BookingColumns:
     def ticket(self, booking):
         """The type, the seat if any and the price: "VIP · Row C, seat 12 · €25.00"."""
         seat = booking.seat.label if booking.seat else None
-        return " · ".join(filter(None, (booking.ticket_type.name, seat, self.price(booking))))
+        return " · ".join(filter(None, (booking.ticket_type.name, seat, self.price_shown(booking))))
 
     @admin.display(description="answers")
     def answers_in_short(self, booking):
@@ -84,6 +91,7 @@ class BookingColumns:
         return booking.status_label
 
     booked_at = _event_time_column("created_at", "booked at")
+    held_until = _event_time_column("hold_expires_at", "held unpaid until")
     checked_in = _event_time_column("checked_in_at", "checked in at")
     waitlisted = _event_time_column("waitlisted_at", "on the waitlist since")
     cancelled = _event_time_column("cancelled_at", "cancelled at")
@@ -150,7 +158,7 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
         "attendee",
         "email",
         "event_and_ticket",
-        "status_shown",
+        "status_and_payment",
         "booked_at",
         "checked_in",
     )
@@ -166,9 +174,11 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
         "email",
         "event",
         "ticket_type_shown",
-        "price",
+        "price_shown",
         "seat_shown",
         "status_shown",
+        "held_until",
+        "payments_shown",
         "booked_at",
         "waitlisted",
         "cancelled",
@@ -184,6 +194,39 @@ class BookingAdmin(OrganizerScopedMixin, ConsoleAdminMixin, BookingColumns, admi
         # still fit beside its filters on a 1280-pixel screen.
         url = reverse("admin:events_event_change", args=[booking.event_id])
         return format_html('<a href="{}">{}</a><br>{}', url, booking.event.title, self.ticket(booking))
+
+    @admin.display(description="status", ordering="status")
+    def status_and_payment(self, booking):
+        """The status, until when an unpaid hold lasts, and how the payment stands, one per line."""
+        lines = [booking.status_label]
+        if booking.is_pending:
+            lines.append(f"until {event_time(booking.hold_expires_at, booking.event)}")
+        if booking.payment_state:
+            lines.append(f"Payment: {Payment.State(booking.payment_state).label.lower()}")
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+    @admin.display(description="payments")
+    def payments_shown(self, booking):
+        """Every attempt to pay for the booking, newest first, each linked to its page."""
+        payments = booking.payments.order_by("-created_at", "-pk")
+        if not payments:
+            return "None (nothing to pay, or not started)"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a>: {}, {}',
+            (
+                (
+                    reverse("admin:payments_payment_change", args=[payment.pk]),
+                    payment.reference,
+                    format_money(payment.amount, payment.currency),
+                    payment.get_state_display().lower(),
+                )
+                for payment in payments
+            ),
+        )
+
+    def get_queryset(self, request):
+        return with_payment_state(super().get_queryset(request))
 
     def get_object(self, request, object_id, from_field=None):
         booking = super().get_object(request, object_id, from_field)

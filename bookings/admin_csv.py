@@ -74,7 +74,7 @@ def _row(booking: Booking, with_event: bool, labels: list[str]) -> list[str]:
         _event_time(booking.created_at, booking.event),
         _event_time(booking.checked_in_at, booking.event),
         booking.ticket_type.name,
-        booking.ticket_type.price,  # a plain decimal ("25.00"), which spreadsheets read as a number
+        booking.price,  # what it costs (its type's price then): a plain decimal such as "25.00"
         booking.event.currency,
         booking.seat.label if booking.seat else "",
         *_answers(booking, labels),

@@ -1,7 +1,13 @@
 """The bookings API: attendees book and cancel; organizers see the bookings of their events."""
 
 import django_filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -16,10 +22,13 @@ from bookings.serializers import (
     EventBookingSerializer,
 )
 from bookings.services import book, cancel_booking, change_ticket_type, update_answers
-from eventhub.api_errors import error_responses
+from eventhub.api_errors import ErrorSerializer, error_responses
+from eventhub.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY, idempotent
 from eventhub.permissions import ManagesEvent
 from events.filters import IdFilter
 from events.models import Event
+from payments.serializers import CheckoutSerializer, PaySerializer
+from payments.services import start_payment
 
 
 class BookingStatusFilter(django_filters.FilterSet):
@@ -56,9 +65,9 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        # Every item shows its event's status, its place and its answers.
+        # Every item shows its event's status, its place, its answers and its latest payment.
         bookings = Booking.objects.visible_to(self.request.user)
-        return bookings.select_related("event", *PLACE).with_answers()
+        return bookings.select_related("event", *PLACE).with_answers().prefetch_related("payments")
 
     def shown(self, booking: Booking, status_code: int = status.HTTP_200_OK) -> Response:
         """The booking's resource, its answers read in one query (unless the booking came with them)."""
@@ -67,6 +76,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=BookingCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
         description="Attendees only. An event you cannot see (someone else's draft) is 404; "
         "a draft, cancelled or started event is 400 not_bookable. ticket_type may be left out when the "
         "event sells exactly one type now (400 ticket_type_required when it sells several); a type of "
@@ -74,9 +84,12 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         "A seat of another type is 400 invalid_seat, a taken one 409 seat_taken (the message names "
         "free seats nearby). A sold-out type is 409 ticket_type_full and a full event 409 event_full, "
         "unless waitlist is true: then you join that type's waitlist. answers are checked before "
-        "anything else is decided (400 invalid_answers, as a field error on answers).",
-        responses={201: BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
+        "anything else is decided (400 invalid_answers, as a field error on answers). "
+        "A free ticket is confirmed at once; a priced one is held for you (status pending, until "
+        "hold_expires_at) while you pay with POST /api/bookings/{id}/pay/.",
+        responses={201: BookingSerializer, **error_responses(400, 401, 403, 404, 409), **IDEMPOTENCY_ERRORS},
     )
+    @idempotent
     def create(self, request):
         """Book a ticket (and a seat), or a waitlist place when it is sold out and you ask for one."""
         serializer = BookingCreateSerializer(data=request.data)
@@ -86,7 +99,66 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self.shown(booking, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=None, responses={200: BookingSerializer, **error_responses(400, 401, 403, 404, 409)}
+        request=PaySerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        description="Pay for your ticket held while awaiting payment (status pending), with one of the "
+        "event's ways to pay. The answer says what to do next: redirect (send the buyer to next.url, "
+        "a card checkout), or instructions (a bank transfer: next.details carries the account and the "
+        "reference to quote; the ticket is then held for longer, while the money travels). Starting "
+        "again with the same provider answers with the same open payment; another provider replaces "
+        "it. The ticket is confirmed when the provider reports the money arrived (its signed webhook "
+        "to /payments/webhooks/{provider}/) or the organizer marks a transfer paid: read the booking "
+        "again to see it. Only your own bookings (anyone else's is 404). Refusals: 409 hold_expired "
+        "(the time to pay ran out: book again), 409 already_paid, 400 not_payable (not awaiting "
+        "payment: waitlisted or cancelled), 400 invalid_provider (as a field error on provider), "
+        "400 invalid_buyer (as a field error on buyer), 402 payment_declined when a provider "
+        "declines at once.",
+        responses={
+            201: CheckoutSerializer,
+            **error_responses(400, 401, 404, 409),
+            402: OpenApiResponse(ErrorSerializer, "payment_declined: the provider refused the payment."),
+            **IDEMPOTENCY_ERRORS,
+        },
+        examples=[
+            OpenApiExample(
+                "Pay by card",
+                request_only=True,
+                value={"provider": "test_card", "buyer": {"name": "Ada Lovelace", "address": "1 Main St"}},
+            ),
+            OpenApiExample(
+                "Pay by bank transfer, for a company",
+                request_only=True,
+                value={
+                    "provider": "bank_transfer",
+                    "buyer": {"name": "Ada Lovelace", "company": "Analytical Ltd", "vat_id": "GB123456789"},
+                },
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def pay(self, request, pk=None):
+        """Start paying for a held ticket; the answer says what the buyer does next."""
+        yours = Booking.objects.filter(user=request.user).select_related("event")
+        booking = generics.get_object_or_404(yours, pk=pk)
+        serializer = PaySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checkout = start_payment(
+            booking=booking,
+            provider_name=serializer.validated_data["provider"],
+            buyer=serializer.validated_data["buyer"],
+            by=request.user,
+        )
+        body = CheckoutSerializer(checkout, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        description="The owner may cancel until the event starts; its organizer and staff at any time "
+        "(400 not_cancellable, 403 not_allowed, 409 already_cancelled). A paid ticket is refunded in "
+        "full, with a credit note; once the event's refund window has closed, its owner's cancel is "
+        "400 not_refundable (the organizer can still cancel and refund it).",
+        responses={200: BookingSerializer, **error_responses(400, 401, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from events.models import Event
 
@@ -23,6 +26,17 @@ class BookingQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Booking.Status.CONFIRMED)
 
+    def holding(self):
+        """Bookings that hold a place: confirmed ones and unpaid holds (the counters count both)."""
+        return self.filter(status__in=Booking.HOLDING_STATUSES)
+
+    def expired_holds(self, at=None):
+        """Unpaid holds whose time ran out at ``at`` (now by default), oldest first."""
+        at = at or timezone.now()
+        return self.filter(status=Booking.Status.PENDING, hold_expires_at__lte=at).order_by(
+            "hold_expires_at", "pk"
+        )
+
     def waitlisted(self):
         return self.filter(status=Booking.Status.WAITLISTED)
 
@@ -39,11 +53,14 @@ class Booking(models.Model):
 
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
+        PENDING = "pending", "Awaiting payment"
         WAITLISTED = "waitlisted", "Waitlisted"
         CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Hold expired"
 
-    # A booking that holds a seat or a place in line.
-    ACTIVE_STATUSES = (Status.CONFIRMED, Status.WAITLISTED)
+    # A booking that holds a place (counted in the counters) or a place in line.
+    ACTIVE_STATUSES = (Status.CONFIRMED, Status.PENDING, Status.WAITLISTED)
+    HOLDING_STATUSES = (Status.CONFIRMED, Status.PENDING)
 
     # PROTECT: a booking is a record; events and accounts with bookings are
     # cancelled or emptied through the services, never dropped with them.
@@ -60,6 +77,11 @@ class Booking(models.Model):
     waitlisted_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the ticket costs this buyer, in the event's currency: the type's price when the place
+    # was taken, so a later price change never changes what a held or sold ticket is owed.
+    price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"), editable=False)
+    # A pending booking holds its place until then; unpaid after it, the place goes back.
+    hold_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -74,13 +96,20 @@ class Booking(models.Model):
                 violation_error_message="You already have a booking for this event.",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["confirmed", "waitlisted", "cancelled"]),
+                condition=models.Q(status__in=["confirmed", "pending", "waitlisted", "cancelled", "expired"]),
                 name="booking_status_valid",
             ),
+            # An unpaid hold always says until when; nothing else carries a hold.
+            models.CheckConstraint(
+                condition=models.Q(status="pending", hold_expires_at__isnull=False)
+                | (~models.Q(status="pending") & models.Q(hold_expires_at__isnull=True)),
+                name="booking_hold_iff_pending",
+            ),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="booking_price_not_negative"),
             # Beside the service's check: a seat is held by one active booking at most.
             models.UniqueConstraint(
                 fields=["seat"],
-                condition=models.Q(status__in=["confirmed", "waitlisted"], seat__isnull=False),
+                condition=models.Q(status__in=["confirmed", "pending", "waitlisted"], seat__isnull=False),
                 name="booking_one_active_per_seat",
                 violation_error_message="This seat is already taken.",
             ),
@@ -88,6 +117,15 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["event", "status", "waitlisted_at"], name="booking_event_status_idx"),
             models.Index(fields=["user", "status"], name="booking_user_status_idx"),
+            # Expired holds: per event inside its lock, and site-wide for the periodic release.
+            models.Index(
+                fields=["event", "hold_expires_at"],
+                condition=models.Q(status="pending"),
+                name="booking_event_hold_idx",
+            ),
+            models.Index(
+                fields=["hold_expires_at"], condition=models.Q(status="pending"), name="booking_hold_idx"
+            ),
         ]
 
     def __str__(self):
@@ -96,6 +134,14 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def hold_has_expired(self) -> bool:
+        return self.is_pending and self.hold_expires_at <= timezone.now()
 
     @property
     def is_cancellable(self) -> bool:

@@ -4,13 +4,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_refusal
 from events.models import Event, Question, TicketType
 from events.selectors import ticket_types_of
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,8 @@ def waitlist_position(booking: Booking) -> int:
 
 def booking_action(*, user, event: Event, booking: Booking | None) -> BookingAction:
     """The one place that picks the booking button, on an event page and in My bookings."""
-    if booking is not None and booking.is_active:
+    # A hold whose time ran out is as good as released: booking again releases it first.
+    if booking is not None and booking.is_active and not booking.hold_has_expired:
         return _holder_action(event, booking)
     if event.is_managed_by(user) and not user.is_attendee:
         return BookingAction("manage")
@@ -140,41 +143,78 @@ def default_choice(choices: list[TicketChoice]) -> TicketChoice | None:
     return next((choice for choice in on_sale if not choice.sold_out), on_sale[0] if on_sale else None)
 
 
-def ticket_sales(event_id: int | None = None) -> list[dict]:
-    """One row per ticket type: sold (confirmed, from the counter), capacity, waitlisted, gross value.
+def held_by_ticket_type(event_id: int) -> dict[int, int]:
+    """How many unpaid holds each ticket type of an event has (types with none left out).
 
-    One query whatever the number of events and types, events in date order.
+    One query along the index of pending holds, so it costs the same however many
+    tickets the event sold.
+    """
+    held = Booking.objects.filter(event_id=event_id, status=Booking.Status.PENDING)
+    rows = held.order_by().values("ticket_type_id").annotate(count=Count("pk"))
+    return {row["ticket_type_id"]: row["count"] for row in rows}
+
+
+def ticket_sales(event_id: int | None = None) -> list[dict]:
+    """One row per ticket type: sold (confirmed), held (awaiting payment), capacity, waitlisted, gross value.
+
+    Sold is the type's counter less its unpaid holds (the counter counts both);
+    gross is what its confirmed tickets were booked at (each booking keeps its
+    price). One query whatever the number of events and types, events in date order.
     """
     types = TicketType.objects.select_related("event").order_by(
         "event__starts_at", "event_id", "position", "pk"
     )
     if event_id is not None:
         types = types.filter(event_id=event_id)
-    types = types.annotate(waitlisted=Count("bookings", filter=Q(bookings__status=Booking.Status.WAITLISTED)))
+    types = types.annotate(
+        held=Count("bookings", filter=_bookings_in(Booking.Status.PENDING)),
+        waitlisted=Count("bookings", filter=_bookings_in(Booking.Status.WAITLISTED)),
+        gross=Sum("bookings__price", filter=_bookings_in(Booking.Status.CONFIRMED)),
+    )
     return [
         {
             "event_id": t.event_id,
             "event": t.event.title,
+            "ticket_type_id": t.pk,
             "ticket_type": t.name,
-            "sold": t.booked_seats,
+            "sold": t.booked_seats - t.held,
+            "held": t.held,
             "capacity": t.capacity,
             "waitlisted": t.waitlisted,
             "price": t.price,
             "currency": t.event.currency,
-            "gross": t.price * t.booked_seats,
+            "gross": cents(t.gross),
         }
         for t in types
     ]
 
 
-def event_totals(rows: list[dict]) -> list[dict]:
-    """Per event: tickets sold and waitlisted over its types, and gross value per currency."""
+def cents(amount) -> Decimal:
+    """A sum the database gave, to the cent ("0.00" for none: SQLite sums decimals without their places)."""
+    return (amount or Decimal(0)).quantize(CENT)
+
+
+def _bookings_in(status: str) -> Q:
+    return Q(bookings__status=status)
+
+
+def event_totals(rows: list[dict], *, money: tuple[str, ...] = ("gross",)) -> list[dict]:
+    """Per event: tickets sold, held and waitlisted over its types, and each ``money`` column per currency."""
     totals = {}
     for row in rows:
         total = totals.setdefault(
-            row["event_id"], {"event_id": row["event_id"], "event": row["event"], "sold": 0, "waitlisted": 0}
+            row["event_id"],
+            {
+                "event_id": row["event_id"],
+                "event": row["event"],
+                "sold": 0,
+                "held": 0,
+                "waitlisted": 0,
+                **{column: defaultdict(Decimal) for column in money},
+            },
         )
-        total["sold"] += row["sold"]
-        total["waitlisted"] += row["waitlisted"]
-        total.setdefault("gross", defaultdict(Decimal))[row["currency"]] += row["gross"]
-    return [{**t, "gross": dict(t["gross"])} for t in totals.values()]
+        for column in ("sold", "held", "waitlisted"):
+            total[column] += row[column]
+        for column in money:
+            total[column][row["currency"]] += row[column]
+    return [{**t, **{column: dict(t[column]) for column in money}} for t in totals.values()]

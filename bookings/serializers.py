@@ -9,6 +9,7 @@ from bookings.models import Answer, Booking
 from events.filters import MAX_ID
 from events.models import Event, Seat, TicketType
 from events.serializers import SeatSummarySerializer, TicketTypeSummarySerializer
+from payments.serializers import PaymentSerializer
 
 # An answer as stored: text, the options picked (in the organizer's order), or yes (true) / no (false).
 ANSWER_VALUE = {
@@ -71,11 +72,45 @@ class BookingSerializer(serializers.ModelSerializer):
     ticket_type = TicketTypeSummarySerializer(read_only=True)
     seat = SeatSummarySerializer(read_only=True, allow_null=True, help_text="Null unless the type is seated.")
     answers = AnswerSerializer(many=True, read_only=True, help_text="In the order the event asks them.")
+    price = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        read_only=True,
+        help_text="What the ticket costs, in the ticket type's currency: its price when the place was taken.",
+    )
+    hold_expires_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="While the booking awaits payment (status pending), until when its place is held; "
+        "unpaid by then, the place goes back on sale (status expired). Null otherwise.",
+    )
+    payment = serializers.SerializerMethodField(
+        help_text="The latest payment for this booking; null until one is started. Its pay_url leads to "
+        "the site's checkout page while the booking awaits payment (or pay through POST .../pay/)."
+    )
 
     class Meta:
         model = Booking
-        fields = ["id", "event", "status", "event_status", "ticket_type", "seat", "answers", "created_at"]
+        fields = [
+            "id",
+            "event",
+            "status",
+            "event_status",
+            "ticket_type",
+            "seat",
+            "price",
+            "hold_expires_at",
+            "payment",
+            "answers",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(PaymentSerializer(allow_null=True))
+    def get_payment(self, booking: Booking) -> dict | None:
+        # Lists read every booking's payments in one query (newest first: Payment's ordering).
+        latest = next(iter(booking.payments.all()), None)
+        return None if latest is None else PaymentSerializer(latest, context=self.context).data
 
 
 class RowIdField(serializers.IntegerField):

@@ -18,16 +18,20 @@ emails) run on commit, so a rolled-back booking leaves no trace.
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, ProtectedError, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Answer, Booking
+from bookings.signals import booking_cancelled
 from eventhub.errors import DomainError, ErrorCode, raise_if
 from events.locks import event_not_found, lock_event, lock_events
 from events.models import Event, Question, Seat, TicketType
@@ -163,6 +167,10 @@ def _gone(*, user, event_id: int) -> DomainError | None:
 def _book(*, user, event_id: int, choice: _Choice) -> Booking:
     with transaction.atomic():
         event = _lock_event_noting_booking(event_id, user if user.is_authenticated else None)
+        if _release_expired_holds(event) and event.held_status == Booking.Status.PENDING:
+            event.held_status = Booking.objects.filter(event=event, user=user).values_list(
+                "status", flat=True
+            )[0]
         _refuse_unless_bookable(user=user, event=event, waitlist=choice.waitlist)
         ticket_type = _ticket_type_to_sell(event, choice.ticket_type_id)
         full = _full_refusal(event, ticket_type)
@@ -174,12 +182,13 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
             raise _already_booked(booking.status)
         booking.event, booking.ticket_type = event, ticket_type
         if full is None:
-            _confirm(booking, seat=_seat_to_sell(ticket_type, choice.seat_id))
+            _take_place(booking, seat=_seat_to_sell(ticket_type, choice.seat_id))
         else:
             booking.status, booking.seat = Booking.Status.WAITLISTED, None
             booking.waitlisted_at = timezone.now()
         booking.cancelled_at = None
         booking.checked_in_at = None
+        booking.price = ticket_type.price
         booking.save()
         answers.save_for(booking)
         _log("booking.created", booking)
@@ -259,11 +268,82 @@ def _unanswered(event: Event, ticket_type: TicketType) -> "_Answers":
     return _checked_answers(event_id=event.pk, ticket_type_id=ticket_type.pk, answers={})
 
 
-def _confirm(booking: Booking, *, seat: Seat | None) -> None:
-    """Make ``booking`` (not yet saved) hold its place: counters and seat move under the event's lock."""
-    booking.status, booking.seat, booking.waitlisted_at = Booking.Status.CONFIRMED, seat, None
-    _move_counters(booking.event, booking.ticket_type, +1)
+def _take_place(booking: Booking, *, seat: Seat | None, paid: bool = False) -> None:
+    """Make ``booking`` (not yet saved) hold its place: counters and seat move under the event's lock.
+
+    A free ticket (or one ``paid`` for already) is confirmed at once. A priced one is
+    held for its buyer (``pending``) until ``hold_expires_at``, counted like a sold
+    one, while they pay.
+    """
+    event = booking.event
+    booking.seat, booking.waitlisted_at = seat, None
+    if paid or booking.ticket_type.is_free:
+        booking.status, booking.hold_expires_at = Booking.Status.CONFIRMED, None
+    else:
+        booking.status = Booking.Status.PENDING
+        booking.hold_expires_at = timezone.now() + timedelta(minutes=event.hold_minutes)
+        _note_hold(event, booking.hold_expires_at)
+    _move_counters(event, booking.ticket_type, +1)
     _hold_seat(seat, True)
+
+
+def _note_hold(event: Event, until) -> None:
+    """Keep the locked event's ``holds_expire_at`` at or before every unpaid hold's expiry."""
+    if event.holds_expire_at is None or until < event.holds_expire_at:
+        event.holds_expire_at = until
+        Event.objects.filter(pk=event.pk).update(holds_expire_at=until)
+
+
+def _release_expired_holds(event: Event) -> int:
+    """Give back the places of the locked event's expired unpaid holds, then serve its waitlist.
+
+    Costs nothing while no hold has expired (the locked row's ``holds_expire_at``
+    says so); otherwise one bounded, indexed read of at most HOLD_RELEASE_BATCH
+    holds, so a flash sale whose buyers walk away cleans up as it goes.
+    """
+    now = timezone.now()
+    if event.holds_expire_at is None or event.holds_expire_at > now:
+        return 0
+    expired = list(
+        Booking.objects.filter(event=event)
+        .expired_holds(now)
+        .select_related("ticket_type", "seat")[: settings.HOLD_RELEASE_BATCH]
+    )
+    for booking in expired:
+        booking.event = event
+        booking.status, booking.hold_expires_at = Booking.Status.EXPIRED, None
+        booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
+        _release(booking)
+        _log("booking.hold_expired", booking)
+    event.holds_expire_at = Booking.objects.filter(event=event, status=Booking.Status.PENDING).aggregate(
+        first=Min("hold_expires_at")
+    )["first"]
+    Event.objects.filter(pk=event.pk).update(holds_expire_at=event.holds_expire_at)
+    if expired:
+        _promote_waitlist(event)
+    return len(expired)
+
+
+def release_expired_holds(*, events: int = 1000) -> int:
+    """Release every expired unpaid hold, event by event, each under its own lock; the periodic job.
+
+    Returns how many holds were released. ``events`` bounds one run's work.
+    """
+    expired = Booking.objects.expired_holds().order_by()
+    event_ids = list(expired.values_list("event_id", flat=True).distinct()[:events])
+    released = 0
+    for event_id in sorted(set(event_ids)):
+        while True:
+            with transaction.atomic():
+                try:
+                    event = lock_event(event_id)
+                except DomainError:
+                    break
+                count = _release_expired_holds(event)
+            released += count
+            if count < settings.HOLD_RELEASE_BATCH:
+                break
+    return released
 
 
 def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
@@ -358,6 +438,11 @@ def _seat_taken(seat: Seat) -> DomainError:
 
 
 def _already_booked(status: str) -> DomainError:
+    if status == Booking.Status.PENDING:
+        return DomainError(
+            ErrorCode.ALREADY_BOOKED,
+            "A ticket for this event is already held for you: pay for it from My bookings.",
+        )
     if status == Booking.Status.WAITLISTED:
         return DomainError(ErrorCode.ALREADY_BOOKED, "You are already on the waitlist for this event.")
     return DomainError(ErrorCode.ALREADY_BOOKED, "You already have a seat at this event.")
@@ -400,14 +485,20 @@ def _holder_refusal(
 
 
 def _cancel_locked(*, event: Event, booking: Booking, by) -> None:
-    was_confirmed = booking.status == Booking.Status.CONFIRMED
+    """Cancel under the event's lock; the apps above settle the money in the same transaction.
+
+    A receiver of ``booking_cancelled`` (payments: the refund) may refuse by
+    raising a DomainError, which undoes the whole cancellation.
+    """
+    was = booking.status
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
-    booking.waitlisted_at = None
+    booking.waitlisted_at = booking.hold_expires_at = None
     booking.event = event
-    booking.save(update_fields=["status", "cancelled_at", "waitlisted_at", "updated_at"])
+    booking.save(update_fields=["status", "cancelled_at", "waitlisted_at", "hold_expires_at", "updated_at"])
     _log("booking.cancelled", booking, by_user_id=by.pk)
-    if was_confirmed:
+    booking_cancelled.send(sender=Booking, booking=booking, event=event, by=by, was=was)
+    if was in Booking.HOLDING_STATUSES:
         _release(booking)
         _promote_waitlist(event)
 
@@ -449,8 +540,9 @@ def _promote(booking: Booking, *, event: Event, rooms: dict[int, TicketType]) ->
         del rooms[ticket_type.pk]
         return []
     booking.event, booking.ticket_type = event, ticket_type
-    _confirm(booking, seat=seat)
-    booking.save(update_fields=["status", "seat", "waitlisted_at", "updated_at"])
+    booking.price = ticket_type.price
+    _take_place(booking, seat=seat)
+    booking.save(update_fields=["status", "seat", "waitlisted_at", "hold_expires_at", "price", "updated_at"])
     if ticket_type.is_full:
         del rooms[ticket_type.pk]
     _log("booking.promoted", booking)
@@ -461,12 +553,20 @@ def _promote(booking: Booking, *, event: Event, rooms: dict[int, TicketType]) ->
 def _notify_promoted(booking: Booking) -> None:
     event = booking.event
     seat = f" Your seat: {booking.seat.label}." if booking.seat else ""
-    message = (
-        f"Hello {booking.user.username},\n\n"
-        f"A place opened up at “{event.title}” and it is now yours: your {booking.ticket_type.name} "
-        f"booking is confirmed.{seat}\n"
-        f"If you can no longer come, please cancel it so the next person gets the place.\n"
-    )
+    if booking.is_pending:
+        until = timezone.localtime(booking.hold_expires_at, ZoneInfo(event.timezone))
+        news = (
+            f"it is held for you until {until:%d %B %Y at %H:%M} ({event.timezone}).{seat}\n"
+            f"Pay for your {booking.ticket_type.name} ticket to make it yours: "
+            f"{settings.SITE_URL}{reverse('payments:checkout', args=[booking.pk])}\n"
+            f"Unpaid by then, the place goes to the next person in line.\n"
+        )
+    else:
+        news = (
+            f"it is now yours: your {booking.ticket_type.name} booking is confirmed.{seat}\n"
+            f"If you can no longer come, please cancel it so the next person gets the place.\n"
+        )
+    message = f"Hello {booking.user.username},\n\nA place opened up at “{event.title}” and {news}"
     recipient = booking.user.email
     transaction.on_commit(
         lambda: send_mail(
@@ -477,6 +577,53 @@ def _notify_promoted(booking: Booking) -> None:
             fail_silently=True,
         )
     )
+
+
+def settle_payment(*, event: Event, booking: Booking) -> bool:
+    """Confirm the place a payment pays for, under the event's lock the caller (payments) holds.
+
+    A pending hold is confirmed, even a little after its time ran out (its place
+    was still held). A hold already released re-takes its place if it is still
+    free (the same seat, for a seated type) and the event still sells. Returns
+    False when there is no place to pay for (taken meanwhile, cancelled, paid
+    already, or the event was called off): the caller refunds the money.
+    """
+    booking.event = event
+    if event.status == Event.Status.CANCELLED:
+        return False
+    if booking.status == Booking.Status.PENDING:
+        booking.status, booking.hold_expires_at = Booking.Status.CONFIRMED, None
+        booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
+        _log("booking.paid", booking)
+        return True
+    if booking.status != Booking.Status.EXPIRED or _retake_refusal(event, booking):
+        return False
+    _take_place(booking, seat=booking.seat, paid=True)
+    booking.save(update_fields=["status", "seat", "waitlisted_at", "hold_expires_at", "updated_at"])
+    _log("booking.paid_late", booking)
+    return True
+
+
+def extend_hold(*, event: Event, booking: Booking, until) -> None:
+    """Hold a pending booking longer (a bank transfer takes days), never past the event's start."""
+    until = min(until, event.starts_at)
+    if booking.is_pending and until > booking.hold_expires_at:
+        booking.hold_expires_at = until
+        booking.save(update_fields=["hold_expires_at", "updated_at"])
+
+
+def _retake_refusal(event: Event, booking: Booking) -> str | None:
+    """Why an expired hold paid late cannot have its place back, or None."""
+    ticket_type = TicketType.objects.get(pk=booking.ticket_type_id)
+    booking.ticket_type = ticket_type
+    if event.booking_closed_reason():
+        return event.booking_closed_reason()
+    if _full_refusal(event, ticket_type) is not None:
+        return "sold out meanwhile"
+    seat_gone = Q(held=True) | Q(blocked=True)
+    if booking.seat_id is not None and Seat.objects.filter(seat_gone, pk=booking.seat_id).exists():
+        return "its seat was sold meanwhile"
+    return None
 
 
 def change_ticket_type(
@@ -506,17 +653,28 @@ def change_ticket_type(
             return booking
         if new_type.pk != booking.ticket_type_id and new_type.is_full:
             raise _full_refusal(event, new_type)
+        if new_type.price != booking.price and not manages:
+            raise _price_differs(booking, new_type)
         new_seat = _seat_to_sell(new_type, seat.pk if seat else None)
         old = Booking(event=event, ticket_type=booking.ticket_type, seat=booking.seat)
         _release(old)
         booking.ticket_type = new_type
-        _confirm(booking, seat=new_seat)
+        _take_place(booking, seat=new_seat, paid=True)
         booking.save(update_fields=["ticket_type", "seat", "updated_at"])
         if new_type.pk != old.ticket_type_id:
             moving_answers.save_for(booking)
         _log("booking.moved", booking, from_ticket_type_id=old.ticket_type_id, by_user_id=by.pk)
         _promote_waitlist(event)
         return booking
+
+
+def _price_differs(booking: Booking, new_type: TicketType) -> DomainError:
+    return DomainError(
+        ErrorCode.INVALID_TICKET_TYPE,
+        f"{new_type.name} costs a different price from your ticket, so you cannot switch to it "
+        "yourself: ask the organizer, or cancel and book it.",
+        field="ticket_type",
+    )
 
 
 def _answers_on_moving(booking: Booking, *, ticket_type_id: int, answers: Mapping) -> _Answers:
@@ -626,9 +784,20 @@ def cancel_all_bookings_of(*, user, by) -> int:
 
 
 def release_bookings_of(sender, *, user, by, **kwargs) -> None:
-    """accounts.signals.account_deleting: seats go back, then the account's booking records go."""
+    """accounts.signals.account_deleting: seats go back, then the account's booking records go.
+
+    A booking with money on record (payments, invoices: kept by law) keeps its
+    account: the deletion is refused and undone.
+    """
     cancel_all_bookings_of(user=user, by=by)
-    Booking.objects.filter(user=user, status=Booking.Status.CANCELLED).delete()
+    try:
+        Booking.objects.filter(user=user).exclude(status__in=Booking.ACTIVE_STATUSES).delete()
+    except ProtectedError:
+        raise DomainError(
+            ErrorCode.HAS_PAYMENTS,
+            "This account has payments and invoices on record, which must be kept, so it cannot be "
+            "deleted. Deactivate it instead.",
+        ) from None
 
 
 def fill_from_waitlist(sender, *, event: Event, **kwargs) -> None:
@@ -640,10 +809,10 @@ def counter_mismatches() -> list[str]:
     """Every counter or seat that disagrees with the booking rows, in words; empty when all hold.
 
     Checks each event's and each ticket type's ``booked_seats`` against its
-    confirmed bookings, every booking's type against its event, and every seat's
+    confirmed bookings and unpaid holds, every booking's type against its event, and every seat's
     ``held`` flag against the active bookings holding it.
     """
-    confirmed = Q(bookings__status=Booking.Status.CONFIRMED)
+    confirmed = Q(bookings__status__in=Booking.HOLDING_STATUSES)
     events = Event.objects.annotate(rows=Count("bookings", filter=confirmed)).exclude(rows=F("booked_seats"))
     types = TicketType.objects.annotate(rows=Count("bookings", filter=confirmed)).exclude(
         rows=F("booked_seats")

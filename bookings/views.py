@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.views import View
@@ -11,9 +12,12 @@ from bookings import selectors, services
 from bookings.forms import AnswersForm, TicketChoiceForm
 from bookings.models import Booking
 from eventhub.errors import DomainError, ErrorCode
+from eventhub.money import format_money
 from events.models import Event, Seat, TicketType
 from events.selectors import best_free_seat, questions_for, seat_map
 from events.views import event_page_context
+from payments.models import Invoice, Payment, Refund
+from payments.services import cancellation_refusal, kept_payment
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -220,6 +224,8 @@ def _book(request, event: Event, choice: dict, answers: dict, *, reshow):
             return reshow()
         return _refused(request, refusal, event, choice)
     request.session.pop(_answers_key(event.pk), None)
+    if booking.status == Booking.Status.PENDING:  # a priced ticket, held while its buyer pays
+        return redirect("payments:checkout", booking_id=booking.pk)
     if booking.status == Booking.Status.CONFIRMED:
         words = _ticket_words(booking, named=choice["ticket_type"] is not None)
         details = f" ({words})" if words else ""
@@ -285,6 +291,8 @@ class CancelView(SignInThenReturnMixin, View):
         context = {
             "booking": booking,
             "event": event,
+            "paid": kept_payment(booking),
+            "refunds_closed": cancellation_refusal(booking=booking, by=request.user),
             "seat_goes_to_waitlist": confirmed and selectors.has_waitlist(event),
             "back": _safe_next(request, event.get_absolute_url()),
         }
@@ -292,16 +300,29 @@ class CancelView(SignInThenReturnMixin, View):
 
     def post(self, request, pk):
         booking = self._my_booking(pk)
+        paid = kept_payment(booking)
         try:
             services.cancel_booking(booking=booking, by=request.user)
         except DomainError as refusal:
             messages.error(request, refusal.message)
         else:
-            messages.success(request, f"Your booking for “{booking.event.title}” is cancelled.")
+            refund = paid.refunds.order_by("-pk").first() if paid else None
+            money = _refund_words(refund, paid.currency) if refund else ""
+            messages.success(request, f"Your booking for “{booking.event.title}” is cancelled.{money}")
         return redirect(_safe_next(request, "bookings:mine"))
 
     def _my_booking(self, pk) -> Booking:
         return get_object_or_404(Booking.objects.select_related("event"), pk=pk, user=self.request.user)
+
+
+def _refund_words(refund: Refund, currency: str) -> str:
+    """What happens to the money of a cancelled paid booking, in a sentence."""
+    amount = format_money(refund.amount, currency)
+    if refund.state == Refund.State.DONE:
+        return f" {amount} has been refunded to you."
+    if refund.state == Refund.State.PENDING:
+        return f" A refund of {amount} will follow."
+    return f" A refund of {amount} will follow: the organizer sends it to you."
 
 
 class MyBookingsView(LoginRequiredMixin, TemplateView):
@@ -312,13 +333,27 @@ class MyBookingsView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        bookings = sorted(selectors.bookings_with_answers_of(user=user), key=lambda b: b.event.starts_at)
+        rows = _with_payments(selectors.bookings_with_answers_of(user=user))
+        bookings = sorted(rows, key=lambda b: b.event.starts_at)
         for booking in bookings:
             booking.action = selectors.booking_action(user=user, event=booking.event, booking=booking)
             booking.answers_open = booking.asks_questions and answers_open(booking, self.request.user)
+            payments = booking.payments.all()
+            booking.settled_payments = [p for p in payments if p.state in Payment.SETTLED_STATES]
+            booking.invoices = [invoice for p in payments for invoice in p.invoices.all()]
         context["upcoming"] = [b for b in bookings if not b.event.has_started]
         context["past"] = [b for b in reversed(bookings) if b.event.has_started]
         return context
+
+
+def _with_payments(bookings):
+    """Each booking's payments (newest first) with their refunds and invoices: three queries in all."""
+    invoices = Invoice.objects.only("pk", "payment_id", "kind", "number").order_by("issued_at", "pk")
+    payments = Payment.objects.prefetch_related(
+        Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "pk")),
+        Prefetch("invoices", queryset=invoices),
+    )
+    return bookings.prefetch_related(Prefetch("payments", queryset=payments))
 
 
 class AnswersView(SignInThenReturnMixin, View):

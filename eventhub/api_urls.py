@@ -8,12 +8,16 @@ from accounts.api import LogoutView, RegisterView, TokenObtainView, TokenRefresh
 from bookings.api import BookingViewSet, EventBookingsView
 from eventhub.api_errors import api_not_found
 from events.api import EventViewSet, QuestionViewSet, TicketTypeViewSet
+from payments.api import InvoiceViewSet, PaymentViewSet, RefundViewSet
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
 router.register(r"events/(?P<event_id>\d+)/ticket-types", TicketTypeViewSet, basename="ticket-type")
 router.register(r"events/(?P<event_id>\d+)/questions", QuestionViewSet, basename="question")
 router.register("bookings", BookingViewSet, basename="booking")
+router.register("payments", PaymentViewSet, basename="payment")
+router.register("refunds", RefundViewSet, basename="refund")
+router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [

@@ -23,3 +23,17 @@ def check_cache_is_shared(app_configs, **kwargs):
             id="eventhub.W001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def check_no_test_card_in_production(app_configs, **kwargs):
+    """eventhub.W002: the simulated card pays for real tickets with made-up numbers."""
+    if settings.DEBUG or "test_card" not in settings.PAYMENT_PROVIDERS:
+        return []
+    return [
+        Warning(
+            "The simulated test card is offered: anyone can pay for a ticket with 4242 4242 4242 4242.",
+            hint="Unset TEST_CARD_ENABLED and leave test_card out of PAYMENT_PROVIDERS in production.",
+            id="eventhub.W002",
+        )
+    ]

@@ -33,6 +33,15 @@ class ErrorCode(StrEnum):
     INVALID_LAYOUT = "invalid_layout", HTTPStatus.BAD_REQUEST
     INVALID_ANSWERS = "invalid_answers", HTTPStatus.BAD_REQUEST
     EMAIL_TAKEN = "email_taken", HTTPStatus.BAD_REQUEST
+    NOT_PAYABLE = "not_payable", HTTPStatus.BAD_REQUEST
+    INVALID_PROVIDER = "invalid_provider", HTTPStatus.BAD_REQUEST
+    INVALID_BUYER = "invalid_buyer", HTTPStatus.BAD_REQUEST
+    INVALID_WEBHOOK = "invalid_webhook", HTTPStatus.BAD_REQUEST
+    INVALID_AMOUNT = "invalid_amount", HTTPStatus.BAD_REQUEST
+    NOT_REFUNDABLE = "not_refundable", HTTPStatus.BAD_REQUEST
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key", HTTPStatus.BAD_REQUEST
+    # 402: the money did not come
+    PAYMENT_DECLINED = "payment_declined", HTTPStatus.PAYMENT_REQUIRED
     # 401: who is asking is unknown or gone
     NOT_AUTHENTICATED = "not_authenticated", HTTPStatus.UNAUTHORIZED
     TOKEN_NOT_VALID = "token_not_valid", HTTPStatus.UNAUTHORIZED
@@ -52,6 +61,12 @@ class ErrorCode(StrEnum):
     HAS_EVENTS = "has_events", HTTPStatus.CONFLICT
     HAS_BOOKINGS = "has_bookings", HTTPStatus.CONFLICT
     PROTECTED = "protected", HTTPStatus.CONFLICT
+    HOLD_EXPIRED = "hold_expired", HTTPStatus.CONFLICT
+    ALREADY_PAID = "already_paid", HTTPStatus.CONFLICT
+    HAS_PAYMENTS = "has_payments", HTTPStatus.CONFLICT
+    REQUEST_IN_PROGRESS = "request_in_progress", HTTPStatus.CONFLICT
+    # 422: a key sent again with a different request
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", HTTPStatus.UNPROCESSABLE_ENTITY
     # 429 and 503: try again later
     LOGIN_LOCKED = "login_locked", HTTPStatus.TOO_MANY_REQUESTS
     SERVICE_UNAVAILABLE = "service_unavailable", HTTPStatus.SERVICE_UNAVAILABLE

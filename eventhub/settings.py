@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "bookings",
+    "payments",
     "eventhub.apps.EventhubConfig",
 ]
 
@@ -163,6 +164,42 @@ LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 # Internationalisation -------------------------------------------------------
 # The currency new events price their tickets in (ISO 4217); each event may change it.
 DEFAULT_CURRENCY = env("DEFAULT_CURRENCY", default="EUR")
+
+# The site's address as people reach it, for links in emails ("pay for your ticket").
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Payments -------------------------------------------------------------------
+# The ways to pay the site offers: name -> class behind payments.providers.PaymentProvider.
+# PAYMENT_PROVIDERS lists the built-in ones to enable and plugs in others as name=dotted.path
+# (say card=acme_pay.eventhub.AcmeProvider); each event may offer a subset.
+# The simulated test card runs the whole checkout offline; it is on only when DEBUG is on
+# or TEST_CARD_ENABLED says so, never by accident in production.
+BUILTIN_PAYMENT_PROVIDERS = {
+    "bank_transfer": "payments.providers.BankTransfer",
+    "test_card": "payments.providers.TestCard",
+}
+TEST_CARD_ENABLED = env.bool("TEST_CARD_ENABLED", default=DEBUG)
+PAYMENT_PROVIDERS = {}
+for _entry in env.list(
+    "PAYMENT_PROVIDERS", default=["bank_transfer", "test_card"] if TEST_CARD_ENABLED else ["bank_transfer"]
+):
+    _name, _, _path = _entry.partition("=")
+    PAYMENT_PROVIDERS[_name.strip()] = _path.strip() or BUILTIN_PAYMENT_PROVIDERS.get(_name.strip(), "")
+    if not PAYMENT_PROVIDERS[_name.strip()]:
+        raise ImproperlyConfigured(
+            f"PAYMENT_PROVIDERS: {_name!r} is not built in; write it as name=dotted.path."
+        )
+if "test_card" in PAYMENT_PROVIDERS and not TEST_CARD_ENABLED:
+    raise ImproperlyConfigured("PAYMENT_PROVIDERS names test_card, but TEST_CARD_ENABLED is off.")
+# Signs the test card's webhooks (HMAC-SHA256); derived from SECRET_KEY unless given.
+TEST_CARD_WEBHOOK_SECRET = env("TEST_CARD_WEBHOOK_SECRET", default="")
+# A webhook older than this is a replay and refused.
+WEBHOOK_TOLERANCE_SECONDS = env.int("WEBHOOK_TOLERANCE_SECONDS", default=300)
+# How long a bank transfer holds the ticket once chosen (the money takes days to arrive).
+BANK_TRANSFER_HOLD_DAYS = env.int("BANK_TRANSFER_HOLD_DAYS", default=3)
+# Expired holds released per pass inside a booking's lock (the periodic job releases the rest).
+HOLD_RELEASE_BATCH = env.int("HOLD_RELEASE_BATCH", default=50)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -271,7 +308,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EventStatusEnum": "events.models.Event.Status",
         "BookingStatusEnum": "bookings.models.Booking.Status",
+        "KindEnum": "events.models.Question.Kind",
+        "InvoiceKindEnum": "payments.models.Invoice.Kind",
+        "PaymentStateEnum": "payments.models.Payment.State",
+        "RefundStateEnum": "payments.models.Refund.State",
     },
+    "TAGS": [
+        {
+            "name": "payments",
+            "description": "Paying for held tickets, refunds and invoices. Providers report on a payment "
+            "with a signed POST to /payments/webhooks/{provider}/ (outside /api/), answered with "
+            "{reference, state} or {detail, code}; test_card signs with HMAC-SHA256 in "
+            "X-Eventhub-Signature: t=<unix time>,v1=<hex digest of '<t>.<body>'>.",
+        },
+    ],
 }
 
 # Logging --------------------------------------------------------------------

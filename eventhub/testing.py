@@ -12,6 +12,8 @@ import pytest
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
 # No collectstatic before tests: serve static files by their plain names.
 os.environ.setdefault("STATIC_MANIFEST", "0")
+# The simulated card provider, so checkout runs end to end offline.
+os.environ.setdefault("TEST_CARD_ENABLED", "1")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -3,6 +3,7 @@
 An organizer sees and runs only their own events; site staff see them all.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,6 +19,7 @@ from accounts.admin import TimezoneSelectMixin
 from bookings.admin import BookingInline
 from bookings.admin_csv import bookings_csv_response
 from bookings.models import Booking
+from bookings.selectors import held_by_ticket_type
 from eventhub.admin_tools import (
     ConsoleAdminMixin,
     OrganizerScopedMixin,
@@ -25,10 +27,11 @@ from eventhub.admin_tools import (
     event_time,
     report_each,
 )
-from eventhub.errors import DomainError
+from eventhub.errors import DomainError, ErrorCode
 from eventhub.money import format_money
 from events import services
 from events.forms import (
+    PAYMENT_FIELDS,
     QUESTION_FIELDS,
     TICKET_TYPE_FIELDS,
     TIME_FIELDS,
@@ -43,6 +46,9 @@ from events.forms import (
     add_refusal,
 )
 from events.models import Event, Question, Seat, TicketType, row_label
+from payments import services as payment_services
+from payments.providers import provider
+from payments.selectors import revenue_by_ticket_type
 
 admin.site.site_header = "eventhub admin"
 admin.site.site_title = "eventhub"
@@ -73,6 +79,40 @@ def fill_bar(event: Event) -> str:
 def sold_by_type(event: Event) -> str:
     """Each type's booked tickets against its capacity, "VIP 3/10 · General admission 40/50"."""
     return " · ".join(f"{kind.name} {kind.booked_seats}/{kind.capacity}" for kind in event.ticket_types.all())
+
+
+class TypeSales:
+    """Each ticket type's unpaid holds and money kept (paid less refunded), read once for the event page."""
+
+    def __init__(self, event: Event):
+        self.currency = event.currency
+        self.held = held_by_ticket_type(event.pk)
+        self.revenue = revenue_by_ticket_type(event)
+
+    def held_of(self, ticket_type: TicketType) -> int:
+        return self.held.get(ticket_type.pk, 0)
+
+    def revenue_of(self, ticket_type: TicketType) -> str:
+        return self.amount(self.revenue.get(ticket_type.pk))
+
+    def total(self) -> str:
+        return self.amount(sum(self.revenue.values()))
+
+    def amount(self, value) -> str:
+        # format_money says "Free" for nothing, which is a price, not money taken.
+        return format_money(value, self.currency) if value else "none"
+
+
+def type_sales(event: Event) -> TypeSales:
+    """The event page's TypeSales, kept on the event it shows (the page's rows and fields share it)."""
+    if getattr(event, "_type_sales", None) is None:
+        event._type_sales = TypeSales(event)
+    return event._type_sales
+
+
+def payment_provider_labels() -> dict[str, str]:
+    """The ways to pay this site takes, named as people read them ("Bank transfer")."""
+    return {name: provider(name).label for name in settings.PAYMENT_PROVIDERS}
 
 
 def seat_pages(ticket_type: TicketType) -> str:
@@ -161,11 +201,13 @@ class TicketTypeInline(EventPartInline):
     model = TicketType
     form = TicketTypeForm
     formset = TicketTypeFormSet
-    fields = (*TICKET_TYPE_FIELDS, "sold", "seating")
-    readonly_fields = ("sold", "seating")
+    fields = (*TICKET_TYPE_FIELDS, "sold", "revenue", "seating")
+    readonly_fields = ("sold", "revenue", "seating")
     extra = 1  # a blank row to add a type, with or without JavaScript
+    event = None  # the event whose page this is (an inline is made afresh for each page)
 
     def get_formset(self, request, obj=None, **kwargs):
+        self.event = obj
         formset = super().get_formset(request, obj, **kwargs)
         formset.form = type("TicketTypeForm", (formset.form,), {"hand_clean_DELETE": _leave_to_the_service})
         formset.refused_on_save = getattr(request, "refused_on_save", None)
@@ -175,7 +217,15 @@ class TicketTypeInline(EventPartInline):
     def sold(self, ticket_type):
         if ticket_type.pk is None:
             return self.get_empty_value_display()
-        return f"{ticket_type.booked_seats} / {ticket_type.capacity}, {ticket_type.seats_left} left"
+        booked = f"{ticket_type.booked_seats} / {ticket_type.capacity}, {ticket_type.seats_left} left"
+        held = type_sales(self.event).held_of(ticket_type)
+        return f"{booked} ({held} of them awaiting payment)" if held else booked
+
+    @admin.display(description="revenue")
+    def revenue(self, ticket_type):
+        if ticket_type.pk is None:
+            return self.get_empty_value_display()
+        return type_sales(self.event).revenue_of(ticket_type)
 
     @admin.display(description="seats")
     def seating(self, ticket_type):
@@ -219,7 +269,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     date_hierarchy = "starts_at"
     ordering = ("starts_at", "pk")
     inlines = (TicketTypeInline, QuestionInline, BookingInline)
-    actions = ("publish_selected", "cancel_selected", "export_attendees")
+    actions = ("publish_selected", "cancel_selected", "refund_cancelled", "export_attendees")
 
     def get_queryset(self, request):
         waitlisted = Q(bookings__status=Booking.Status.WAITLISTED)
@@ -247,19 +297,22 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     def get_fieldsets(self, request, obj=None):
         who = ("organizer",) if request.user.is_site_staff else ()
         seats = ("capacity", "seats") if obj else ("capacity",)
+        money = ("currency", "revenue") if obj else ("currency",)
         return (
             (None, {"fields": (*who, "title", "description", "location", "status")}),
             ("When", {"fields": ("timezone", *TIME_FIELDS), "description": "Times are in the event's zone."}),
-            ("Seats and prices", {"fields": (*seats, "currency")}),
+            ("Seats and prices", {"fields": (*seats, *money)}),
+            ("Payment", {"fields": PAYMENT_FIELDS}),
         )
 
     def get_readonly_fields(self, request, obj=None):
         # An event stays with the organizer who created it.
-        return ("organizer", "seats") if obj else ()
+        return ("organizer", "seats", "revenue") if obj else ()
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
+        form.payment_provider_labels = payment_provider_labels()
         refused = getattr(request, "refused_on_save", None)
         form.refused_on_save = refused.refusal if refused and refused.prefix is None else None
         return form
@@ -427,6 +480,11 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     def waitlist(self, event):
         return event.waitlist_size
 
+    @admin.display(description="revenue (paid less refunded)")
+    def revenue(self, event):
+        """Money kept over the event's types: paid less refunded; each type's share is in its row below."""
+        return type_sales(event).total()
+
     @admin.display(description="seats")
     def seats(self, event):
         url = reverse("admin:bookings_booking_changelist") + f"?event__id__exact={event.pk}"
@@ -454,12 +512,47 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             done=("Cancelled %(count)d event.", "Cancelled %(count)d events."),
             action="cancel_selected",
             question="Cancel these events?",
-            consequence="Booking closes for good; every booking stays on record.",
+            consequence=(
+                "Booking closes for good. Paid and held tickets are cancelled and refunded; free "
+                "bookings stay on record as they are."
+            ),
             describe=lambda event: (
                 f"{event.title}, {local_start(event)}: {event.booked_seats} booked, "
                 f"{event.waitlist_size} on the waitlist"
             ),
         )
+
+    @admin.action(description="Refund everyone who paid (cancelled events)", permissions=["change"])
+    def refund_cancelled(self, request, queryset):
+        return ask_then_report_each(
+            self,
+            request,
+            queryset,
+            lambda event: self._refund_everyone(request, event),
+            done=(
+                "Refunds done for %(count)d cancelled event.",
+                "Refunds done for %(count)d cancelled events.",
+            ),
+            action="refund_cancelled",
+            question="Refund everyone who paid for these events?",
+            consequence=(
+                "Each paid or held booking of a cancelled event is cancelled and its money sent back: at "
+                "once for card payments; bank transfers are listed under Refunds, to send by hand. "
+                "Free bookings stay as they are."
+            ),
+            describe=lambda event: f"{event.title}, {local_start(event)}: {event.get_status_display()}",
+        )
+
+    def _refund_everyone(self, request, event: Event) -> None:
+        if event.status != Event.Status.CANCELLED:
+            raise DomainError(
+                ErrorCode.INVALID_STATUS,
+                "This event is not cancelled, so its tickets stay sold. Cancel the event first to refund "
+                "everyone who paid.",
+            )
+        summary = payment_services.refund_cancelled_event(event=event, by=request.user)
+        level = messages.WARNING if summary.failed else messages.SUCCESS
+        self.message_user(request, f"{event}: {summary}", level)
 
     @admin.action(description="Export the attendees of the selected events as CSV", permissions=["view"])
     def export_attendees(self, request, queryset):

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin import widgets
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
@@ -24,7 +25,17 @@ from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Ev
 from events.services import MAX_ROWS, MAX_SEATS_PER_ROW, SeatLayout
 
 TIME_FIELDS = ("starts_at", "ends_at")
-TICKET_TYPE_FIELDS = ("name", "description", "price", "capacity", "sales_start", "sales_end", "position")
+PAYMENT_FIELDS = ("hold_minutes", "payment_providers", "refund_cutoff_hours")  # how an event takes money
+TICKET_TYPE_FIELDS = (
+    "name",
+    "description",
+    "price",
+    "tax_rate",
+    "capacity",
+    "sales_start",
+    "sales_end",
+    "position",
+)
 QUESTION_FIELDS = ("label", "kind", "options", "required", "ticket_type", "position")
 SALES_TIME_FIELDS = ("sales_start", "sales_end")
 
@@ -76,6 +87,32 @@ def add_refusal(form: forms.BaseForm, refusal: DomainError | ValidationError) ->
         form.add_error(name if name in form.fields else None, errors)
 
 
+class KeptWhenEmpty:
+    """A number left empty keeps the value it had (a new row's default): the page shows that value, and a
+    post without it (a script's, or a page from before the field existed) changes nothing."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "required": False})
+
+    def has_changed(self, initial, data):
+        return data not in self.empty_values and super().has_changed(initial, data)
+
+
+class KeptWhenEmptyInteger(KeptWhenEmpty, forms.IntegerField):
+    pass
+
+
+class KeptWhenEmptyDecimal(KeptWhenEmpty, forms.DecimalField):
+    pass
+
+
+def keep_empty_numbers(form: forms.ModelForm, cleaned: dict) -> None:
+    """Put back the instance's value of each KeptWhenEmpty field left empty."""
+    for name, field in form.fields.items():
+        if isinstance(field, KeptWhenEmpty) and cleaned.get(name) is None and name not in form.errors:
+            cleaned[name] = getattr(form.instance, name)
+
+
 class EventClockMixin:
     """Times typed and shown on the event's own clock, whoever reads the page and wherever they are.
 
@@ -119,6 +156,8 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
     time_fields = TIME_FIELDS
     user = None  # the signed-in user, set by EventAdmin.get_form
     refused_on_save = None  # what the services refused when this page last tried to save
+    # The ways to pay by name, as people read them; set by EventAdmin.get_form (this app knows no payments).
+    payment_provider_labels: dict[str, str] = {}
 
     capacity = forms.IntegerField(
         min_value=MIN_CAPACITY,
@@ -128,6 +167,12 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
         ),
         help_text=Event._meta.get_field("capacity").help_text,
         widget=widgets.AdminIntegerFieldWidget,
+    )
+    payment_providers = forms.MultipleChoiceField(
+        label="Ways to pay",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick none to offer every way to pay this site takes.",
     )
 
     class Meta:
@@ -142,10 +187,15 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
             "currency",
             "timezone",
             *TIME_FIELDS,
+            *PAYMENT_FIELDS,
         )
+        field_classes = {"hold_minutes": KeptWhenEmptyInteger, "refund_cutoff_hours": KeptWhenEmptyInteger}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["payment_providers"].choices = [
+            (name, self.payment_provider_labels.get(name, name)) for name in settings.PAYMENT_PROVIDERS
+        ]
         if self.instance.pk is None:
             self.fields["status"].choices = [
                 choice for choice in Event.Status.choices if choice[0] in services.NEW_EVENT_STATUSES
@@ -155,6 +205,7 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        keep_empty_numbers(self, cleaned)
         if cleaned.get("timezone"):
             self.read_times_in(cleaned, ZoneInfo(cleaned["timezone"]))
         # After a refusal at save time the check had passed: the refusal is the news.
@@ -192,6 +243,7 @@ class TicketTypeForm(EventClockMixin, forms.ModelForm):
     class Meta:
         model = TicketType
         fields = TICKET_TYPE_FIELDS
+        field_classes = {"tax_rate": KeptWhenEmptyDecimal}
         widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 30})}
 
     def __init__(self, *args, event: Event, refused_on_save=None, **kwargs):
@@ -200,6 +252,7 @@ class TicketTypeForm(EventClockMixin, forms.ModelForm):
         self.refused_on_save = refused_on_save
         self.show_times_in(self.zone)
         self.fields["price"].label = f"Price ({event.currency})"
+        self.fields["tax_rate"].label = "Tax (%)"
         self.fields["capacity"].disabled = self.instance.seated
         if self.instance.pk is None:
             self.fields["position"].required = False
@@ -207,6 +260,7 @@ class TicketTypeForm(EventClockMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        keep_empty_numbers(self, cleaned)
         self.read_times_in(cleaned, self.zone)
         if cleaned.get(DELETION_FIELD_NAME):
             return cleaned  # the formset reports what deleting was refused

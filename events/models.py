@@ -1,6 +1,6 @@
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,8 @@ MIN_CAPACITY, MAX_CAPACITY = 1, 100_000
 CAPACITY_RANGE_MESSAGE = f"Capacity must be between {MIN_CAPACITY} and {MAX_CAPACITY:,}."
 DEFAULT_TICKET_TYPE_NAME = "General admission"
 MAX_PRICE = Decimal("99999999.99")
+MAX_HOLD_MINUTES = 7 * 24 * 60
+MAX_REFUND_CUTOFF_HOURS = 365 * 24
 WORD = re.compile(r"\w+")
 
 
@@ -84,6 +86,17 @@ def counter_constraints(*, booked: str, capacity: str) -> list[models.CheckConst
             violation_error_message=CAPACITY_RANGE_MESSAGE,
         ),
     ]
+
+
+def unknown_payment_providers(names) -> str | None:
+    """Why ``names`` is not a list of the payment providers this site enables, or None."""
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        return "List the ways to pay by name."
+    unknown = [name for name in names if name not in settings.PAYMENT_PROVIDERS]
+    if unknown:
+        offered = ", ".join(settings.PAYMENT_PROVIDERS) or "none"
+        return f"Unknown way to pay: {', '.join(unknown)}. This site offers: {offered}."
+    return None
 
 
 class EventQuerySet(models.QuerySet):
@@ -207,6 +220,25 @@ class Event(SeatCounter, models.Model):
     # learns it from the locked row without reading the questions. Never False while a question
     # exists (a question deleted along with its ticket type may leave it True: a wasted read only).
     asks_questions = models.BooleanField(default=False, editable=False)
+    hold_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_HOLD_MINUTES)],
+        help_text="How long a priced ticket is held for its buyer while they pay, in minutes.",
+    )
+    payment_providers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The ways to pay this event offers, by name; empty offers every one the site enables.",
+    )
+    refund_cutoff_hours = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_REFUND_CUTOFF_HOURS)],
+        help_text="Attendees who paid may cancel with a refund until this many hours before the start.",
+    )
+    # No unpaid hold of this event expires before this moment (a lower bound: a hold paid or
+    # cancelled may leave it early). Kept by bookings.services under the row lock, so the booking
+    # service learns from the locked row, without a query, whether expired holds wait for release.
+    holds_expire_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -270,6 +302,11 @@ class Event(SeatCounter, models.Model):
             return "This event has already started; booking is closed."
         return None
 
+    @property
+    def refunds_close_at(self):
+        """Until when an attendee who paid may cancel with a refund."""
+        return self.starts_at - timedelta(hours=self.refund_cutoff_hours)
+
     def is_managed_by(self, user) -> bool:
         """Its organizer (while they hold the organizer role) and site staff run an event."""
         if not user.is_authenticated:
@@ -287,6 +324,9 @@ class Event(SeatCounter, models.Model):
             errors["organizer"] = "Only a user with the organizer role can run events."
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = "The event must end after it starts."
+        unknown = unknown_payment_providers(self.payment_providers)
+        if unknown:
+            errors["payment_providers"] = unknown
         if errors:
             raise ValidationError(errors)
 
@@ -339,6 +379,13 @@ class TicketType(SeatCounter, models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Display order, lowest first.")
     seated = models.BooleanField(default=False, help_text="Sold as numbered seats from a seat layout.")
+    tax_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00")), MaxValueValidator(Decimal("100.00"))],
+        help_text="Percent of tax included in the price (VAT), shown on invoices; 0 for none.",
+    )
 
     objects = TicketTypeQuerySet.as_manager()
 

@@ -1,6 +1,7 @@
 """API shapes for events. Writes go through events.services, which run the model's own validation;
 questions, which hold no counter and take no lock, are saved once the model's full_clean passes."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -85,6 +86,7 @@ class TicketTypeSerializer(TicketTypeSummarySerializer):
             "name",
             "description",
             "price",
+            "tax_rate",
             "currency",
             "capacity",
             "seats_left",
@@ -253,6 +255,17 @@ def save_checked(question: Question) -> Question:
     return question
 
 
+class ProviderNamesField(serializers.MultipleChoiceField):
+    """Names of payment providers, kept as a list in the site's order (refusals stay flat messages)."""
+
+    def to_internal_value(self, data):
+        chosen = super().to_internal_value(data)
+        return [name for name in self.choices if name in chosen]
+
+    def to_representation(self, value):
+        return list(value)
+
+
 class EventSerializer(serializers.ModelSerializer):
     """An event. Times are shown with the offset of the event's own time zone."""
 
@@ -265,6 +278,11 @@ class EventSerializer(serializers.ModelSerializer):
         "Setting cancelled cancels it for good; bookings stay on record.",
     )
     seats_left = serializers.IntegerField(read_only=True)
+    payment_providers = ProviderNamesField(
+        choices=list(settings.PAYMENT_PROVIDERS),
+        required=False,
+        help_text="The ways to pay this event offers, by name; empty offers every one the site enables.",
+    )
     organizer = OrganizerSerializer(read_only=True)
     ticket_types = TicketTypeSerializer(many=True, read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
@@ -282,6 +300,9 @@ class EventSerializer(serializers.ModelSerializer):
             "capacity",
             "seats_left",
             "currency",
+            "hold_minutes",
+            "payment_providers",
+            "refund_cutoff_hours",
             "ticket_types",
             "status",
             "organizer",

@@ -36,12 +36,23 @@ from events.models import (
     TicketType,
     row_label,
 )
-from events.signals import capacity_changed
+from events.signals import capacity_changed, event_cancelled
 
 logger = logging.getLogger("eventhub.events")
 
 # Fields an organizer edits directly; capacity and status have their own services.
-EDITABLE_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "timezone", "currency")
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "currency",
+    "hold_minutes",
+    "payment_providers",
+    "refund_cutoff_hours",
+)
 NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
 
 Refusal = DomainError | ValidationError
@@ -59,6 +70,9 @@ class EventChanges(TypedDict, total=False):
     currency: str
     capacity: int
     status: str
+    hold_minutes: int
+    payment_providers: list[str]
+    refund_cutoff_hours: int
 
 
 def _start_refusal(event: Event) -> ValidationError | None:
@@ -112,6 +126,9 @@ def create_event(
     timezone: str | None = None,
     currency: str | None = None,
     status: str = Event.Status.DRAFT,
+    hold_minutes: int | None = None,
+    payment_providers: list[str] | None = None,
+    refund_cutoff_hours: int = 0,
 ) -> Event:
     """Create an event (a draft unless told otherwise) run by ``organizer``, in their time zone by default.
 
@@ -128,7 +145,11 @@ def create_event(
         timezone=timezone or organizer.timezone,
         currency=currency or default_currency(),
         capacity=capacity,
+        payment_providers=payment_providers or [],
+        refund_cutoff_hours=refund_cutoff_hours,
     )
+    if hold_minutes is not None:
+        event.hold_minutes = hold_minutes
     event.full_clean()
     raise_if(_start_refusal(event))
     with transaction.atomic():
@@ -270,7 +291,10 @@ def _only_type_follows(event: Event, *, was: int) -> None:
 
 
 def cancel_event(*, event: Event, by) -> Event:
-    """Cancel an event: booking closes for good; every booking stays on record as it was."""
+    """Cancel an event: booking closes for good and its bookings stay on record.
+
+    The apps above settle the money: payments refunds paid and held tickets once this commits.
+    """
     with transaction.atomic():
         event = lock_event(event.pk)
         _cancel_locked(event=event, by=by)
@@ -283,6 +307,7 @@ def _cancel_locked(*, event: Event, by) -> None:
         raise DomainError(ErrorCode.ALREADY_CANCELLED, "This event is already cancelled.")
     event.status = Event.Status.CANCELLED
     event.save(update_fields=["status", "updated_at"])
+    event_cancelled.send(sender=Event, event=event, by=by)
     fields = {"event_id": event.pk, "user_id": by.pk}
     transaction.on_commit(lambda: logger.info("event.cancelled", extra={"event_data": fields}))
 
@@ -316,13 +341,14 @@ class TicketTypeChanges(TypedDict, total=False):
     name: str
     description: str
     price: Decimal
+    tax_rate: Decimal
     sales_start: datetime | None
     sales_end: datetime | None
     position: int
     capacity: int
 
 
-TICKET_TYPE_FIELDS = ("name", "description", "price", "sales_start", "sales_end", "position")
+TICKET_TYPE_FIELDS = ("name", "description", "price", "tax_rate", "sales_start", "sales_end", "position")
 
 
 @dataclass(frozen=True)
@@ -380,6 +406,7 @@ def create_ticket_type(
     name: str,
     capacity: int | None = None,
     price: Decimal = Decimal("0.00"),
+    tax_rate: Decimal = Decimal("0.00"),
     description: str = "",
     sales_start: datetime | None = None,
     sales_end: datetime | None = None,
@@ -409,6 +436,7 @@ def create_ticket_type(
             name=name,
             description=description,
             price=price,
+            tax_rate=tax_rate,
             capacity=seats,
             sales_start=sales_start,
             sales_end=sales_end,

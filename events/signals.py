@@ -8,3 +8,6 @@ from django.dispatch import Signal
 
 # An event's capacity changed (``event``: the locked row, with its new capacity).
 capacity_changed = Signal()
+
+# An event was cancelled (``event``: the locked row, now cancelled; ``by``: who cancelled it).
+event_cancelled = Signal()

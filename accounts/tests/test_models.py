@@ -165,6 +165,14 @@ def test_organizers_group_has_the_admin_permissions_organizers_need():
         ("events", "view_event"),
         ("bookings", "change_booking"),
         ("bookings", "view_booking"),
+        ("payments", "view_payment"),
+        ("payments", "change_payment"),
+        ("payments", "view_refund"),
+        ("payments", "change_refund"),
+        ("payments", "view_invoice"),
+        ("payments", "add_invoiceprofile"),
+        ("payments", "change_invoiceprofile"),
+        ("payments", "view_invoiceprofile"),
     }
 
 

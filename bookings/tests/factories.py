@@ -17,8 +17,9 @@ def fill(event, *, users, ticket_type=None):
 
 
 def assert_counter_exact(event: Event) -> None:
-    """The invariant every booking rule protects: the counter is the confirmed rows, within capacity."""
+    """The invariant every booking rule protects: the counter is the rows holding a place (confirmed
+    ones and unpaid holds), within capacity."""
     event.refresh_from_db()
-    confirmed = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
-    assert event.booked_seats == confirmed
+    holding = Booking.objects.filter(event=event).holding().count()
+    assert event.booked_seats == holding
     assert 0 <= event.booked_seats <= event.capacity

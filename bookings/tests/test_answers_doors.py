@@ -305,7 +305,7 @@ def test_booking_list_shows_every_answer_in_a_fixed_number_of_queries(
     bookings_with_answers(event, vip, 60)
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(3):  # the count, the page with its joins, the answers with questions
+    with django_assert_max_num_queries(4):  # the count, the page with its joins, the answers, the payments
         response = api_client.get(LIST, {"page_size": 100})
 
     results = response.json()["results"]

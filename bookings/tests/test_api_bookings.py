@@ -52,9 +52,13 @@ def test_attendee_books_a_seat(api_client, attendee, published_event):
         "ticket_type",
         "seat",
         "answers",
+        "price",
+        "hold_expires_at",
+        "payment",
         "created_at",
     }
     assert body["event"] == published_event.pk
+    assert (body["price"], body["hold_expires_at"], body["payment"]) == ("0.00", None, None)
     assert body["status"] == "confirmed"
     published_event.refresh_from_db()
     assert published_event.booked_seats == 1
@@ -216,7 +220,7 @@ def test_list_runs_a_fixed_number_of_queries(api_client, organizer, django_asser
     fill(event, users=UserFactory.create_batch(60))
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(3):  # the count, the page, the answers
+    with django_assert_max_num_queries(4):  # the count, the page, the answers, the payments
         response = api_client.get(LIST, {"page_size": 100})
 
     assert response.json()["count"] == 60

@@ -12,6 +12,7 @@ from bookings.tests.factories import fill, make_booking
 from events import services
 from events.models import DEFAULT_TICKET_TYPE_NAME, TicketType
 from events.tests.factories import EventFactory, TicketTypeFactory
+from payments.tests.factories import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +141,7 @@ def test_a_place_freed_in_a_type_goes_to_that_types_waitlist(
 
     api_client.post(f"/api/bookings/{first.pk}/cancel/")
 
-    assert Booking.objects.get(user=attendee).status == "confirmed"
+    assert Booking.objects.get(user=attendee).status == "pending"  # VIP is priced: held for payment
 
 
 # Booking a seat ------------------------------------------------------------------
@@ -244,27 +245,60 @@ def booked(attendee, published_event, stalls, vip):
     return make_booking(user=attendee, event=published_event, ticket_type=general_admission(published_event))
 
 
-def test_owner_moves_their_booking_to_another_type(as_attendee, booked, vip):
-    response = as_attendee.post(change_url(booked), {"ticket_type": vip.pk})
+@pytest.fixture
+def booked_vip(attendee, published_event, stalls, vip):
+    """A paid VIP ticket: the owner may move it to any type of the same price."""
+    booking = make_booking(user=attendee, event=published_event, ticket_type=vip)
+    pay(booking)
+    return booking
+
+
+@pytest.fixture
+def box(published_event, vip):
+    return TicketTypeFactory(event=published_event, name="Box", price=vip.price, capacity=2, position=2)
+
+
+def test_owner_moves_their_booking_to_another_type(as_attendee, booked_vip, vip, box):
+    response = as_attendee.post(change_url(booked_vip), {"ticket_type": box.pk})
 
     assert response.status_code == 200, response.json()
-    assert response.json()["ticket_type"]["name"] == "VIP"
-    assert response.json()["id"] == booked.pk
+    assert response.json()["ticket_type"]["name"] == "Box"
+    assert response.json()["id"] == booked_vip.pk
+    booked_vip.refresh_from_db()
+    assert booked_vip.ticket_type == box
+    vip.refresh_from_db()
+    assert vip.booked_seats == 0
+
+
+def test_owner_cannot_move_to_a_type_of_another_price_400(as_attendee, booked, vip):
+    response = as_attendee.post(change_url(booked), {"ticket_type": vip.pk})
+
+    assert response.status_code == 400
+    assert "different price" in response.json()["ticket_type"][0]
     booked.refresh_from_db()
-    assert booked.ticket_type == vip
-    assert general_admission(booked.event).booked_seats == 0
+    assert booked.ticket_type == general_admission(booked.event)
 
 
-def test_owner_moves_to_a_chosen_seat_then_to_another(as_attendee, booked, stalls):
-    first, second = stalls.seats.get(row="A", number=1), stalls.seats.get(row="B", number=5)
+@pytest.fixture
+def seated(attendee, published_event, stalls):
+    """A paid ticket in the stalls, on the seat the hall chose (A1)."""
+    booking = make_booking(user=attendee, event=published_event, ticket_type=stalls)
+    pay(booking)
+    return booking
 
-    as_attendee.post(change_url(booked), {"ticket_type": stalls.pk, "seat": first.pk})
-    response = as_attendee.post(change_url(booked), {"ticket_type": stalls.pk, "seat": second.pk})
 
+def test_owner_moves_to_a_chosen_seat_then_to_another(as_attendee, seated, stalls):
+    was = seated.seat
+    first, second = stalls.seats.get(row="A", number=4), stalls.seats.get(row="B", number=5)
+
+    as_attendee.post(change_url(seated), {"ticket_type": stalls.pk, "seat": first.pk})
+    response = as_attendee.post(change_url(seated), {"ticket_type": stalls.pk, "seat": second.pk})
+
+    assert response.status_code == 200, response.json()
     assert response.json()["seat"] == {"id": second.pk, "label": "Row B, seat 5"}
-    first.refresh_from_db()
-    second.refresh_from_db()
-    assert (first.held, second.held) == (False, True)
+    for seat in (was, first, second):
+        seat.refresh_from_db()
+    assert (was.held, first.held, second.held) == (False, False, True)
 
 
 def test_organizer_moves_a_booking_of_their_event(api_client, organizer, booked, vip):
@@ -273,25 +307,29 @@ def test_organizer_moves_a_booking_of_their_event(api_client, organizer, booked,
     assert api_client.post(change_url(booked), {"ticket_type": vip.pk}).status_code == 200
 
 
-def test_moving_to_a_sold_out_type_is_409_and_leaves_the_booking(as_attendee, booked, published_event, vip):
-    fill(published_event, users=UserFactory.create_batch(2), ticket_type=vip)
+def test_moving_to_a_sold_out_type_is_409_and_leaves_the_booking(
+    as_attendee, booked_vip, published_event, vip, box
+):
+    fill(published_event, users=UserFactory.create_batch(2), ticket_type=box)
 
-    response = as_attendee.post(change_url(booked), {"ticket_type": vip.pk})
+    response = as_attendee.post(change_url(booked_vip), {"ticket_type": box.pk})
 
     assert response.status_code == 409
     assert response.json()["code"] == "ticket_type_full"
-    booked.refresh_from_db()
-    assert booked.ticket_type == general_admission(published_event)
+    booked_vip.refresh_from_db()
+    assert booked_vip.ticket_type == vip
 
 
-def test_moving_to_a_taken_seat_is_409_seat_taken(as_attendee, booked, published_event, stalls):
-    seat = stalls.seats.first()
-    make_booking(user=UserFactory(), event=published_event, ticket_type=stalls, seat=seat)
+def test_moving_to_a_taken_seat_is_409_seat_taken(as_attendee, seated, published_event, stalls):
+    seat = stalls.seats.get(row="B", number=2)
+    make_booking(user=UserFactory(), event=published_event, ticket_type=stalls, seat=seat)  # held, unpaid
 
-    response = as_attendee.post(change_url(booked), {"ticket_type": stalls.pk, "seat": seat.pk})
+    response = as_attendee.post(change_url(seated), {"ticket_type": stalls.pk, "seat": seat.pk})
 
     assert response.status_code == 409
     assert response.json()["code"] == "seat_taken"
+    seated.refresh_from_db()
+    assert seated.seat.label == "Row A, seat 1"
 
 
 def test_moving_to_a_type_of_another_event_is_400(as_attendee, booked):
@@ -350,7 +388,8 @@ def test_booking_list_shows_type_and_seat_in_a_fixed_number_of_queries(
     seated_bookings(organizer, 60)
     api_client.force_authenticate(organizer)
 
-    with django_assert_max_num_queries(3):  # the count, the page with event, type, seat; the answers
+    # The count, the page with event, type, seat; the answers; the payments.
+    with django_assert_max_num_queries(4):
         response = api_client.get(LIST, {"page_size": 100})
 
     results = response.json()["results"]

@@ -15,6 +15,7 @@ from events import services as event_services
 from events.models import Seat, TicketType, row_label
 from events.services import SeatLayout
 from events.tests.factories import EventFactory, TicketTypeFactory
+from payments.tests.factories import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -47,14 +48,20 @@ def theatre(organizer):
     return hall_of_hamlet(organizer)
 
 
-def hall_of_hamlet(organizer) -> TicketType:
+@pytest.fixture
+def free_theatre(organizer):
+    """The same hall with free stalls: booked on the spot, so the map shows its own behaviour, no checkout."""
+    return hall_of_hamlet(organizer, price="0.00")
+
+
+def hall_of_hamlet(organizer, *, price="30.00") -> TicketType:
     """Hamlet: free standing places and €30.00 stalls, rows A to C of seats 1 to 5, no seat 3 (an aisle)."""
     event = EventFactory(organizer=organizer, title="Hamlet", capacity=50)
     return event_services.create_ticket_type(
         event=event,
         by=organizer,
         name="Stalls",
-        price=Decimal("30.00"),
+        price=Decimal(price),
         layout=SeatLayout(rows=3, seats_per_row=5, gaps=frozenset({3})),
     )
 
@@ -158,7 +165,8 @@ def test_signed_out_visitors_see_the_map_and_sign_in_to_choose(client, theatre):
 # Booking from the map -------------------------------------------------------------------------
 
 
-def test_booking_the_chosen_seat(client, attendee, theatre):
+def test_booking_the_chosen_seat(client, attendee, free_theatre):
+    theatre = free_theatre
     client.force_login(attendee)
     response = client.post(seats_url(theatre), {"seat": seat(theatre, "B5").pk}, follow=True)
     assert messages_of(response) == ["You're booked for “Hamlet” (Stalls, Row B, seat 5). See you there!"]
@@ -167,7 +175,8 @@ def test_booking_the_chosen_seat(client, attendee, theatre):
     assert seat(theatre, "B5").held
 
 
-def test_booking_the_best_available_seat(client, attendee, theatre):
+def test_booking_the_best_available_seat(client, attendee, free_theatre):
+    theatre = free_theatre
     client.force_login(attendee)
     response = client.post(seats_url(theatre), {"seat": ""}, follow=True)
     assert messages_of(response) == ["You're booked for “Hamlet” (Stalls, Row A, seat 1). See you there!"]
@@ -247,6 +256,7 @@ def test_a_sold_out_seated_type_offers_its_waitlist(client, attendee, theatre):
 
 def test_a_confirmed_booking_moves_to_another_seat_on_the_map(client, attendee, theatre):
     booking = services.book(user=attendee, event=theatre.event, ticket_type=theatre, seat=seat(theatre, "A1"))
+    pay(booking)
     client.force_login(attendee)
     event_page = client.get(theatre.event.get_absolute_url()).text
     assert f'href="{seats_url(theatre)}">Change my seat</a>' in event_page
@@ -263,6 +273,8 @@ def test_a_confirmed_booking_moves_to_another_seat_on_the_map(client, attendee, 
 
 def test_moving_to_a_taken_seat_is_refused_and_keeps_mine(client, attendee, other_attendee, theatre):
     booking = services.book(user=attendee, event=theatre.event, ticket_type=theatre, seat=seat(theatre, "A1"))
+    pay(booking)
+    # Held for someone who has not paid yet: taken all the same.
     services.book(user=other_attendee, event=theatre.event, ticket_type=theatre, seat=seat(theatre, "A2"))
     client.force_login(attendee)
     response = client.post(seats_url(theatre), {"seat": seat(theatre, "A2").pk}, follow=True)
@@ -272,7 +284,8 @@ def test_moving_to_a_taken_seat_is_refused_and_keeps_mine(client, attendee, othe
     assert booking.seat == seat(theatre, "A1")
 
 
-def test_moving_from_standing_to_a_seat_goes_by_the_map(client, attendee, theatre):
+def test_moving_from_standing_to_a_seat_goes_by_the_map(client, attendee, free_theatre):
+    theatre = free_theatre  # the owner moves only between types of the same price
     general = theatre.event.ticket_types.get(name="General admission")
     booking = services.book(user=attendee, event=theatre.event, ticket_type=general)
     client.force_login(attendee)
@@ -351,7 +364,7 @@ def test_attendee_picks_a_seat_on_the_map_and_books_it(live_server, page):
     from playwright.sync_api import expect
 
     organizer = UserFactory(role="organizer")
-    theatre = hall_of_hamlet(organizer)
+    theatre = hall_of_hamlet(organizer, price="0.00")
     UserFactory(username="robin")
 
     page.goto(f"{live_server.url}{reverse('accounts:login')}")

@@ -20,6 +20,7 @@ from events.services import (
     set_seats_blocked,
 )
 from events.tests.factories import EventFactory, start_event
+from payments.tests.factories import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -318,7 +319,9 @@ def test_cancel_promotes_the_oldest_waitlisted_booking_of_the_same_type(tiers):
 
     services.cancel_booking(booking=seated[0], by=seated[0].user)
 
-    assert refreshed(waiting_vip)[0].status == Booking.Status.CONFIRMED
+    # VIP is priced: the promoted booking holds the place until it is paid for.
+    assert refreshed(waiting_vip)[0].status == Booking.Status.PENDING
+    assert waiting_vip.hold_expires_at is not None
     assert_counters_exact(event)
 
 
@@ -331,8 +334,9 @@ def test_a_freed_place_of_a_full_type_skips_people_waiting_for_another_full_type
 
     services.cancel_booking(booking=holders[0], by=holders[0].user)
 
-    # The event cap was binding: the oldest in line whose type has room gets the place, across types.
-    assert refreshed(waiting_vip)[0].status == Booking.Status.CONFIRMED
+    # The event cap was binding: the oldest in line whose type has room gets the place, across types
+    # (held for payment: VIP is priced).
+    assert refreshed(waiting_vip)[0].status == Booking.Status.PENDING
     assert refreshed(waiting_general)[0].status == Booking.Status.WAITLISTED
     assert_counters_exact(event)
 
@@ -372,7 +376,7 @@ def test_raising_a_types_capacity_serves_its_waitlist_in_order(tiers, organizer)
 
     change_ticket_type_capacity(ticket_type=vip, capacity=3, by=organizer)
 
-    assert [refreshed(b)[0].status for b in waiting] == [Booking.Status.CONFIRMED, Booking.Status.WAITLISTED]
+    assert [refreshed(b)[0].status for b in waiting] == [Booking.Status.PENDING, Booking.Status.WAITLISTED]
     assert_counters_exact(event)
 
 
@@ -414,15 +418,32 @@ def test_a_type_smaller_than_its_event_keeps_its_own_capacity(organizer, tiers):
 # Moving to another type or seat ----------------------------------------------
 
 
-def test_change_ticket_type_moves_the_place_and_both_type_counters(attendee, tiers):
+def test_change_ticket_type_moves_the_place_and_both_type_counters(attendee, organizer, tiers):
+    event, general, _ = tiers
+    standing = create_ticket_type(event=event, by=organizer, name="Standing", capacity=2)
+    booking = make_booking(user=attendee, event=event, ticket_type=general)
+
+    services.change_ticket_type(booking=booking, ticket_type=standing, by=attendee)
+
+    refreshed(booking, general, standing, event)
+    assert booking.ticket_type == standing
+    assert (general.booked_seats, standing.booked_seats, event.booked_seats) == (0, 1, 1)
+    assert_counters_exact(event)
+
+
+def test_the_owner_cannot_move_to_a_type_of_another_price_but_the_organizer_can(attendee, organizer, tiers):
     event, general, vip = tiers
     booking = make_booking(user=attendee, event=event, ticket_type=general)
 
-    services.change_ticket_type(booking=booking, ticket_type=vip, by=attendee)
+    refusal = refused(
+        ErrorCode.INVALID_TICKET_TYPE,
+        lambda: services.change_ticket_type(booking=booking, ticket_type=vip, by=attendee),
+    )
+    assert "different price" in refusal.message
+    assert refreshed(booking)[0].ticket_type == general
 
-    refreshed(booking, general, vip, event)
-    assert booking.ticket_type == vip
-    assert (general.booked_seats, vip.booked_seats, event.booked_seats) == (0, 1, 1)
+    services.change_ticket_type(booking=booking, ticket_type=vip, by=organizer)
+    assert refreshed(booking)[0].ticket_type == vip
     assert_counters_exact(event)
 
 
@@ -467,14 +488,17 @@ def test_change_seat_frees_the_old_one(hall):
     assert_counters_exact(event)
 
 
-def test_moving_off_a_full_type_serves_its_waitlist(tiers):
-    event, general, vip = tiers
+def test_moving_off_a_full_type_serves_its_waitlist(organizer, tiers):
+    event, _, vip = tiers
+    box = create_ticket_type(event=event, by=organizer, name="Box", capacity=1, price=vip.price)
     movers = fill(event, users=attendees(2), ticket_type=vip)
+    for mover in movers:
+        pay(mover)
     waiting = make_booking(user=attendees(1)[0], event=event, ticket_type=vip, waitlist=True)
 
-    services.change_ticket_type(booking=movers[0], ticket_type=general, by=movers[0].user)
+    services.change_ticket_type(booking=movers[0], ticket_type=box, by=movers[0].user)
 
-    assert refreshed(waiting)[0].status == Booking.Status.CONFIRMED
+    assert refreshed(waiting)[0].status == Booking.Status.PENDING  # promoted, held for payment
     assert_counters_exact(event)
 
 

@@ -26,6 +26,7 @@ from bookings.tests.factories import make_booking
 from eventhub.wsgi import application
 from events.models import Event, Question, Seat, TicketType
 from events.tests.factories import EventFactory
+from payments.models import Invoice, InvoiceCounter, InvoiceProfile, Payment, Refund
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
 
@@ -113,7 +114,22 @@ class RowSnapshot:
     protected foreign key trips), rows it changed or deleted come back parents first.
     """
 
-    MODELS = (BlacklistedToken, OutstandingToken, Answer, Booking, Question, Seat, TicketType, Event, User)
+    MODELS = (
+        BlacklistedToken,
+        OutstandingToken,
+        Invoice,
+        Refund,
+        Payment,
+        InvoiceCounter,
+        InvoiceProfile,
+        Answer,
+        Booking,
+        Question,
+        Seat,
+        TicketType,
+        Event,
+        User,
+    )
 
     def __init__(self):
         self.rows = {model: {row["id"]: row for row in model.objects.values()} for model in self.MODELS}

@@ -28,6 +28,17 @@ EXPECTED_PATHS = {
     "/api/bookings/{id}/cancel/",
     "/api/bookings/{id}/change/",
     "/api/bookings/{id}/answers/",
+    "/api/bookings/{id}/pay/",
+    "/api/payments/",
+    "/api/payments/{id}/",
+    "/api/payments/{id}/mark-paid/",
+    "/api/payments/{id}/refund/",
+    "/api/refunds/",
+    "/api/refunds/{id}/",
+    "/api/refunds/{id}/done/",
+    "/api/invoices/",
+    "/api/invoices/{id}/",
+    "/api/invoices/{id}/pdf/",
 }
 
 
@@ -74,6 +85,60 @@ def test_list_operations_document_their_filters(schema):
         "page_size",
     }
     assert bookings == {"event", "status", "page", "page_size"}
+
+
+def test_money_lists_document_their_filters(schema):
+    def filters(path):
+        return {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    assert filters("/api/payments/") == {"event", "booking", "state", "page", "page_size"}
+    assert filters("/api/refunds/") == {"event", "state", "page", "page_size"}
+    assert filters("/api/invoices/") == {
+        "event",
+        "kind",
+        "issued_after",
+        "issued_before",
+        "page",
+        "page_size",
+    }
+
+
+def test_booking_and_paying_document_the_idempotency_key(schema):
+    for path in ("/api/bookings/", "/api/bookings/{id}/pay/"):
+        operation = schema["paths"][path]["post"]
+        headers = {p["name"] for p in operation["parameters"] if p["in"] == "header"}
+        assert headers == {"Idempotency-Key"}, path
+        assert {"400", "409", "422"} <= set(operation["responses"]), path
+
+
+def test_paying_documents_its_refusals(schema):
+    operation = schema["paths"]["/api/bookings/{id}/pay/"]["post"]
+
+    assert {"201", "400", "402", "404", "409"} <= set(operation["responses"])
+    for code in ("hold_expired", "already_paid", "not_payable", "invalid_provider", "invalid_buyer"):
+        assert code in operation["description"], code
+    assert "/payments/webhooks/" in operation["description"]
+
+
+def test_an_invoice_pdf_is_documented_as_a_pdf(schema):
+    ok = schema["paths"]["/api/invoices/{id}/pdf/"]["get"]["responses"]["200"]
+
+    assert set(ok["content"]) == {"application/pdf"}
+
+
+def test_money_is_documented_as_decimal_strings(schema):
+    components = schema["components"]["schemas"]
+    fields = [
+        ("Booking", "price"),
+        ("Payment", "amount"),
+        ("Payment", "refunded_amount"),
+        ("Refund", "amount"),
+        ("Invoice", "gross"),
+        ("Invoice", "tax_rate"),
+    ]
+    for component, field in fields:
+        prop = components[component]["properties"][field]
+        assert (prop["type"], prop["format"]) == ("string", "decimal"), (component, field)
 
 
 @pytest.mark.django_db

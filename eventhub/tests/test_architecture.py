@@ -1,4 +1,4 @@
-"""The kitchen's imports flow one way: accounts <- events <- bookings.
+"""The kitchen's imports flow one way: accounts <- events <- bookings <- payments.
 
 The kitchen is each app's models, services, selectors, lock helpers, managers and
 validators. A lower app's kitchen never imports a higher app, not even inside a
@@ -13,8 +13,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["accounts", "events", "bookings"]  # lowest first
-KITCHEN = ("models.py", "services.py", "selectors.py", "locks.py", "managers.py", "validators.py")
+LAYERS = ["accounts", "events", "bookings", "payments"]  # lowest first
+KITCHEN = (
+    "models.py",
+    "services.py",
+    "selectors.py",
+    "locks.py",
+    "managers.py",
+    "validators.py",
+    "providers.py",
+    "invoicing.py",
+)
 
 
 def imported_apps(path: Path) -> set[str]:

@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "TEST_CARD_ENABLED": "0",
 }
 
 
@@ -61,3 +62,15 @@ def test_the_shared_cache_check_wants_a_cache_shared_between_processes(settings,
     settings.DEBUG = debug
     settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": "redis://127.0.0.1:6379/1"}}
     assert [warning.id for warning in check_cache_is_shared(None)] == (["eventhub.W001"] if warns else [])
+
+
+def test_check_deploy_warns_when_the_test_card_is_offered():
+    result = run_manage("check", "--deploy", env_overrides={**PRODUCTION_ENV, "TEST_CARD_ENABLED": "1"})
+    assert "eventhub.W002" in result.stderr + result.stdout
+    assert "4242 4242 4242 4242" in result.stderr + result.stdout
+
+
+def test_the_test_card_cannot_be_named_without_being_enabled():
+    env = {**PRODUCTION_ENV, "PAYMENT_PROVIDERS": "bank_transfer,test_card"}
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0 and "TEST_CARD_ENABLED is off" in result.stderr

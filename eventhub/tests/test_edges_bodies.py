@@ -2,15 +2,19 @@
 
 import io
 import logging
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import RequestDataTooBig
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 
+from accounts.tests.factories import UserFactory
 from bookings.tests.factories import make_booking
 from eventhub.parsers import FormParser, JSONParser
 from events.models import Question
+from events.tests.factories import TicketTypeFactory
+from payments.services import confirm_payment, start_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +29,8 @@ BODY_OPERATIONS = [
     ("POST", "/api/bookings/", "attendee"),
     ("POST", "/api/bookings/{id}/change/", "attendee"),
     ("POST", "/api/bookings/{id}/answers/", "attendee"),
+    ("POST", "/api/bookings/{id}/pay/", "attendee"),
+    ("POST", "/api/payments/{id}/refund/", "organizer"),
     ("POST", "/api/events/", "organizer"),
     ("PUT", "/api/events/{id}/", "organizer"),
     ("PATCH", "/api/events/{id}/", "organizer"),
@@ -79,11 +85,22 @@ def address(path, user, event) -> str:
         row_id = event.ticket_types.first().pk
     elif "questions/{id}" in path:
         row_id = Question.objects.create(event=event, label="Dietary needs").pk
+    elif "payments/{id}" in path:
+        row_id = paid_payment(event).pk
     elif "bookings/{id}" in path:
         row_id = make_booking(user=user, event=event).pk
     else:
         row_id = event.pk if "events" in path else getattr(user, "pk", 0)
     return path.format(event_id=event.pk, id=row_id)
+
+
+def paid_payment(event):
+    """A card payment for a ticket of ``event``, paid, so its organizer may refund it."""
+    priced = TicketTypeFactory(event=event, name="Paid", price=Decimal("10.00"), capacity=5)
+    buyer = UserFactory(role="attendee")
+    booking = make_booking(user=buyer, event=event, ticket_type=priced)
+    checkout = start_payment(booking=booking, provider_name="test_card", buyer={"name": "Ann"}, by=buyer)
+    return confirm_payment(payment=checkout.payment)
 
 
 def no_errors_logged(caplog):

@@ -440,7 +440,7 @@ def test_cancel_action_asks_first_saying_what_happens_and_changes_nothing(organi
     assert response.status_code == 200
     assert "admin/confirm_action.html" in [template.name for template in response.templates]
     assert "Cancel these events?" in page
-    assert "Booking closes for good; every booking stays on record." in page
+    assert "Booking closes for good. Paid and held tickets are cancelled and refunded" in page
     assert f"{published_event.title}, {local_start(published_event)}: 2 booked, 0 on the waitlist" in page
     assert f'name="_selected_action" value="{published_event.pk}"' in page
     assert 'name="confirmed" value="yes"' in page

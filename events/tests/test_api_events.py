@@ -25,6 +25,9 @@ EVENT_FIELDS = {
     "capacity",
     "seats_left",
     "currency",
+    "hold_minutes",
+    "payment_providers",
+    "refund_cutoff_hours",
     "ticket_types",
     "status",
     "organizer",
@@ -517,3 +520,22 @@ def test_the_currency_cannot_change_once_someone_booked(api_client, organizer, p
 
     assert response.status_code == 409
     assert response.json()["code"] == "has_bookings"
+
+
+def test_an_organizer_sets_how_long_tickets_are_held_how_people_pay_and_when_refunds_close(
+    api_client, organizer, published_event
+):
+    api_client.force_authenticate(organizer)
+    url = f"/api/events/{published_event.pk}/"
+    changed = api_client.patch(
+        url,
+        {"hold_minutes": 30, "payment_providers": ["bank_transfer"], "refund_cutoff_hours": 48},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.content
+    published_event.refresh_from_db()
+    assert (published_event.hold_minutes, published_event.payment_providers) == (30, ["bank_transfer"])
+    assert published_event.refund_cutoff_hours == 48
+    unknown = api_client.patch(url, {"payment_providers": ["pigeon"]}, format="json")
+    assert unknown.status_code == 400 and "pigeon" in str(unknown.json())
+    assert api_client.patch(url, {"hold_minutes": 0}, format="json").status_code == 400

@@ -18,6 +18,7 @@ TYPE_FIELDS = {
     "name",
     "description",
     "price",
+    "tax_rate",
     "currency",
     "capacity",
     "seats_left",

@@ -14,6 +14,7 @@ from bookings.models import Booking
 from events.models import TicketType
 from events.tests.factories import EventFactory, TicketTypeFactory
 from events.tests.test_pages import text_of
+from payments.tests.factories import pay
 
 pytestmark = pytest.mark.django_db
 
@@ -93,13 +94,25 @@ def test_no_waitlist_button_while_every_type_has_places(client, attendee, gala):
     assert "Join the waitlist" not in client.get(gala.get_absolute_url()).text
 
 
+def balcony(event) -> TicketType:
+    """A second free type: booking it is done on the spot, with no checkout in between."""
+    return TicketTypeFactory(event=event, name="Balcony", capacity=5, position=2)
+
+
 def test_booking_the_chosen_type(client, attendee, gala):
+    chosen = balcony(gala)
     client.force_login(attendee)
-    response = client.post(book_url(gala), {"ticket_type": vip(gala).pk}, follow=True)
-    assert messages_of(response) == ["You're booked for “Gala” (VIP). See you there!"]
+    response = client.post(book_url(gala), {"ticket_type": chosen.pk}, follow=True)
+    assert messages_of(response) == ["You're booked for “Gala” (Balcony). See you there!"]
     booking = Booking.objects.get(user=attendee)
-    assert (booking.status, booking.ticket_type) == ("confirmed", vip(gala))
-    assert "Your ticket: VIP · €25.00" in text_of(response)
+    assert (booking.status, booking.ticket_type) == ("confirmed", chosen)
+    assert "Your ticket: Balcony · Free" in text_of(response)
+
+
+def test_a_paid_ticket_shows_its_type_and_price_on_the_event_page(client, attendee, gala):
+    pay(services.book(user=attendee, event=gala, ticket_type=vip(gala)))
+    client.force_login(attendee)
+    assert "Your ticket: VIP · €25.00" in text_of(client.get(gala.get_absolute_url()))
 
 
 @pytest.mark.parametrize(
@@ -207,16 +220,17 @@ def change_url(booking):
 
 
 def test_a_confirmed_booking_moves_to_another_type_from_its_event_page(client, attendee, gala):
+    target = balcony(gala)  # free like the ticket held: the owner moves only at the same price
     booking = services.book(user=attendee, event=gala, ticket_type=general(gala))
     client.force_login(attendee)
     page = client.get(gala.get_absolute_url()).text
     assert "Change my ticket type" in page
     assert f'action="{change_url(booking)}"' in page
-    response = client.post(change_url(booking), {"ticket_type": vip(gala).pk}, follow=True)
-    assert messages_of(response) == ["Your ticket for “Gala” is now VIP."]
+    response = client.post(change_url(booking), {"ticket_type": target.pk}, follow=True)
+    assert messages_of(response) == ["Your ticket for “Gala” is now Balcony."]
     booking.refresh_from_db()
-    assert booking.ticket_type == vip(gala)
-    assert TicketType.objects.get(pk=vip(gala).pk).booked_seats == 1
+    assert booking.ticket_type == target
+    assert TicketType.objects.get(pk=target.pk).booked_seats == 1
     assert TicketType.objects.get(pk=general(gala).pk).booked_seats == 0
 
 

@@ -20,6 +20,8 @@ from accounts.services import set_role
 from bookings import services as booking_services
 from events import services as event_services
 from events.models import Event
+from payments import services as payment_services
+from payments.models import InvoiceProfile
 
 DEMO_PASSWORD = "eventhub-demo-2026"
 ORGANIZERS = [("olivia", "Europe/London"), ("oscar", "America/New_York")]
@@ -267,6 +269,8 @@ class Command(BaseCommand):
         # Hundreds of demo bookings would drown the console in booking log lines.
         logging.getLogger("eventhub").setLevel(logging.WARNING)
         organizers = [self._user(name, zone, User.Role.ORGANIZER) for name, zone in ORGANIZERS]
+        for organizer in organizers:
+            self._invoice_profile(organizer)
         for name, zone in ATTENDEES:
             self._user(name, zone, User.Role.ATTENDEE)
         crowd = [self._crowd_member(n) for n in range(1, CROWD_SIZE + 1)]
@@ -360,7 +364,36 @@ class Command(BaseCommand):
         tiers = spec.tiers or [DemoTier("", "0", booked=spec.booked, waitlisted=spec.waitlisted)]
         for tier, ticket_type in zip(tiers, ticket_types, strict=True):
             for user, _ in zip(people, range(tier.booked + tier.waitlisted), strict=False):
-                booking_services.book(user=user, event=event, ticket_type=ticket_type, waitlist=True)
+                booking = booking_services.book(
+                    user=user, event=event, ticket_type=ticket_type, waitlist=True
+                )
+                if booking.is_pending:
+                    self._pay(booking, organizer=event.organizer)
+
+    @staticmethod
+    def _pay(booking, *, organizer):
+        """Demo buyers pay by bank transfer and the organizer marks it received: real invoices follow."""
+        checkout = payment_services.start_payment(
+            booking=booking,
+            provider_name="bank_transfer",
+            buyer={"name": booking.user.username},
+            by=booking.user,
+        )
+        payment_services.mark_paid(payment=checkout.payment, by=organizer)
+
+    @staticmethod
+    def _invoice_profile(organizer):
+        InvoiceProfile.objects.get_or_create(
+            organizer=organizer,
+            defaults={
+                "name": f"{organizer.username.title()} Events Ltd",
+                "address": "1 Concert Square\nLondon EC1A 1AA",
+                "vat_id": "GB123456789",
+                "bank_details": "Account holder: "
+                + f"{organizer.username.title()} Events Ltd\nIBAN: GB33BUKB20201555555555\nBIC: BUKBGB22",
+                "footer": "Thank you for coming. Tickets are non-transferable.",
+            },
+        )
 
     @staticmethod
     def _start(spec: DemoEvent) -> datetime:

@@ -5,8 +5,8 @@ from bookings.services import counter_mismatches
 
 class Command(BaseCommand):
     help = (
-        "Compare every event's and ticket type's booked_seats with their confirmed bookings and every "
-        "seat with the bookings holding it; exit non-zero on any mismatch."
+        "Compare every event's and ticket type's booked_seats with their confirmed bookings and unpaid "
+        "holds, and every seat with the bookings holding it; exit non-zero on any mismatch."
     )
 
     def handle(self, *args, **options):

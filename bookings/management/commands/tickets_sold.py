@@ -3,15 +3,30 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bookings.selectors import event_totals, ticket_sales
 from events.models import Event
+from payments.selectors import sales_with_revenue
 
-COLUMNS = ("event_id", "event", "ticket_type", "sold", "capacity", "waitlisted", "price", "currency", "gross")
+# Columns added later come last, so spreadsheets built on the earlier ones still work.
+COLUMNS = (
+    "event_id",
+    "event",
+    "ticket_type",
+    "sold",
+    "capacity",
+    "waitlisted",
+    "price",
+    "currency",
+    "gross",
+    "held",
+    "revenue",
+)
 
 
 class Command(BaseCommand):
     help = (
-        "How many tickets each event has sold, per ticket type: sold, capacity, waitlisted and gross value."
+        "How many tickets each event has sold, per ticket type: sold (confirmed), held awaiting payment, "
+        "capacity, waitlisted, gross value (what the sold tickets were booked at) and revenue (money "
+        "received less refunds)."
     )
 
     def add_arguments(self, parser):
@@ -21,23 +36,23 @@ class Command(BaseCommand):
     def handle(self, *args, event=None, format="table", **options):
         if event is not None and not Event.objects.filter(pk=event).exists():
             raise CommandError(f"There is no event with id {event}.")
-        rows = ticket_sales(event)
-        {"table": self.write_table, "csv": self.write_csv, "json": self.write_json}[format](rows)
+        rows, totals = sales_with_revenue(event)
+        {"table": self.write_table, "csv": self.write_csv, "json": self.write_json}[format](rows, totals)
 
-    def write_json(self, rows):
-        payload = {"ticket_types": rows, "events": event_totals(rows)}
+    def write_json(self, rows, totals):
+        payload = {"ticket_types": rows, "events": totals}
         self.stdout.write(json.dumps(payload, indent=2, default=str))
 
-    def write_csv(self, rows):
-        writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n")
+    def write_csv(self, rows, totals):
+        writer = csv.DictWriter(self.stdout, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
 
-    def write_table(self, rows):
+    def write_table(self, rows, totals):
         if not rows:
             self.stdout.write("No ticket types yet.")
             return
-        by_event = {t["event_id"]: t for t in event_totals(rows)}
+        by_event = {t["event_id"]: t for t in totals}
         width = max(len(r["ticket_type"]) for r in rows) + 2
         current = None
         for row in rows:
@@ -47,13 +62,20 @@ class Command(BaseCommand):
                 current = row["event_id"]
                 self.stdout.write(self.style.MIGRATE_HEADING(f"\n#{row['event_id']} {row['event']}"))
                 self.stdout.write(
-                    f"  {'Type':<{width}}{'Sold':>7}{'Capacity':>10}{'Waiting':>9}{'Gross':>14}"
+                    f"  {'Type':<{width}}{'Sold':>7}{'Held':>7}{'Capacity':>10}{'Waiting':>9}"
+                    f"{'Gross':>14}{'Revenue':>14}"
                 )
-            gross = f"{row['gross']} {row['currency']}"
-            counts = f"{row['sold']:>7}{row['capacity']:>10}{row['waitlisted']:>9}"
-            self.stdout.write(f"  {row['ticket_type']:<{width}}{counts}{gross:>14}")
+            gross, revenue = (f"{row[column]} {row['currency']}" for column in ("gross", "revenue"))
+            counts = f"{row['sold']:>7}{row['held']:>7}{row['capacity']:>10}{row['waitlisted']:>9}"
+            self.stdout.write(f"  {row['ticket_type']:<{width}}{counts}{gross:>14}{revenue:>14}")
         self.write_total(by_event[current])
 
     def write_total(self, total):
-        gross = ", ".join(f"{amount} {currency}" for currency, amount in sorted(total["gross"].items()))
-        self.stdout.write(f"  Total: {total['sold']} sold, {total['waitlisted']} waiting, gross {gross}")
+        gross, revenue = (
+            ", ".join(f"{amount} {currency}" for currency, amount in sorted(total[column].items()))
+            for column in ("gross", "revenue")
+        )
+        self.stdout.write(
+            f"  Total: {total['sold']} sold, {total['held']} held awaiting payment, "
+            f"{total['waitlisted']} waiting, gross {gross}, revenue {revenue}"
+        )
