@@ -183,8 +183,9 @@ def confirm_payment(
     Idempotent: the payment row is locked before it is read, so a webhook
     delivered twice, or a "mark paid" racing it, confirms and invoices once. A
     payment whose hold ran out takes its place back if still free; when there is
-    no place to pay for (sold meanwhile, cancelled, or paid already by another
-    payment), it is invoiced and refunded at once, with a credit note.
+    no place to pay for (sold meanwhile, cancelled, paid already by another
+    payment, or the booking now holds a ticket of another price), it is invoiced
+    and refunded at once, with a credit note.
     """
     with transaction.atomic():
         event, booking, payment = _lock(payment.pk)
@@ -195,7 +196,8 @@ def confirm_payment(
                 ErrorCode.INVALID_AMOUNT,
                 f"{amount} was paid, but this payment is for {payment.amount} {payment.currency}.",
             )
-        placed = settle_payment(event=event, booking=booking)
+        # A payment left over from an earlier hold of another price pays for nothing now.
+        placed = payment.amount == booking.price and settle_payment(event=event, booking=booking)
         payment.state, payment.paid_at = Payment.State.PAID, timezone.now()
         payment.provider_reference = provider_reference or payment.provider_reference
         payment.failure_reason = ""
