@@ -239,6 +239,9 @@ class Event(SeatCounter, models.Model):
     # cancelled may leave it early). Kept by bookings.services under the row lock, so the booking
     # service learns from the locked row, without a query, whether expired holds wait for release.
     holds_expire_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The calendar entry's revision (iCalendar SEQUENCE): raised whenever what a calendar shows
+    # changes (title, place, times, cancellation), so calendar apps replace their copy.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

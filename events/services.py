@@ -53,6 +53,8 @@ EDITABLE_FIELDS = (
     "payment_providers",
     "refund_cutoff_hours",
 )
+# What a calendar entry shows: a change to one of these is a new revision of the entry.
+CALENDAR_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "timezone")
 NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
 
 Refusal = DomainError | ValidationError
@@ -177,6 +179,8 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
             _change_capacity_locked(event=event, capacity=capacity, by=by)
         moved = _moves(event, changes)
         raise_if(_currency_refusal(event, changes))
+        if any(name in changes and changes[name] != getattr(event, name) for name in CALENDAR_FIELDS):
+            event.calendar_sequence += 1
         for name in EDITABLE_FIELDS:
             if name in changes:
                 setattr(event, name, changes[name])
@@ -184,7 +188,7 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
         if moved:
             raise_if(_start_refusal(event))
         # Only the edited fields: capacity and booked_seats are written by their own rules.
-        event.save(update_fields=[*EDITABLE_FIELDS, "updated_at"])
+        event.save(update_fields=[*EDITABLE_FIELDS, "calendar_sequence", "updated_at"])
         if status is not None and status != event.status:
             _set_status_locked(event=event, status=status, by=by)
     return event
@@ -306,7 +310,8 @@ def _cancel_locked(*, event: Event, by) -> None:
     if event.status == Event.Status.CANCELLED:
         raise DomainError(ErrorCode.ALREADY_CANCELLED, "This event is already cancelled.")
     event.status = Event.Status.CANCELLED
-    event.save(update_fields=["status", "updated_at"])
+    event.calendar_sequence += 1
+    event.save(update_fields=["status", "calendar_sequence", "updated_at"])
     event_cancelled.send(sender=Event, event=event, by=by)
     fields = {"event_id": event.pk, "user_id": by.pk}
     transaction.on_commit(lambda: logger.info("event.cancelled", extra={"event_data": fields}))

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", views.EventListView.as_view(), name="list"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="detail"),
     path("events/<int:pk>/<slug:slug>/", views.EventDetailView.as_view(), name="detail"),
+    path("events/<int:pk>/calendar.ics", views.event_calendar_file, name="calendar"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]

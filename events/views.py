@@ -1,11 +1,14 @@
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.templatetags.static import static
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from bookings import selectors
 from bookings.forms import AnswersForm
+from events.calendars import event_calendar
 from events.filters import SEARCH_MAX_LENGTH, EventFilter
 from events.models import Event
 from events.selectors import questions_for, with_price_range
@@ -72,6 +75,17 @@ class EventDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         context.update(event_page_context(self.request, self.object))
         return context
+
+
+@require_safe
+def event_calendar_file(request, pk: int):
+    """The event as an .ics file for "Add to calendar": anyone who may see the event may take it."""
+    event = get_object_or_404(Event.objects.visible_to(request.user), pk=pk)
+    response = HttpResponse(event_calendar(event), content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{event.slug or 'event'}.ics"
+    )
+    return response
 
 
 def event_page_context(request, event: Event, *, answers=None, chosen_type_id: int | None = None) -> dict:
