@@ -78,6 +78,8 @@ class User(AbstractUser):
     # fold() of username and email: what uniqueness and sign-in compare. Kept in step by save().
     username_key = models.CharField(max_length=600, unique=True, editable=False)
     email_key = models.CharField(max_length=1000, unique=True, editable=False)
+    # The secret in the address of this person's calendar feed; none until they ask for one.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     REQUIRED_FIELDS = ["email"]
 

@@ -3,6 +3,7 @@
 import contextlib
 import hashlib
 import logging
+import secrets
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -234,3 +235,10 @@ def revoke_refresh_tokens(*, user) -> int:
     outstanding = OutstandingToken.objects.filter(user=user).exclude(blacklistedtoken__isnull=False)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding])
     return len(outstanding)
+
+
+def reset_calendar_token(*, user: User) -> User:
+    """Give ``user``'s calendar feed a new secret address; the old one stops working at once."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user

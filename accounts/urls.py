@@ -9,5 +9,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("profile/", views.ProfileView.as_view(), name="profile"),
+    path("profile/calendar/", views.CalendarLinkView.as_view(), name="calendar_link"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
 ]

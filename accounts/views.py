@@ -4,8 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.shortcuts import redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import View
 from django.views.generic import CreateView, UpdateView
 
 from accounts import services
@@ -88,6 +89,31 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return self.request.user
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        token = self.request.user.calendar_token
+        if token:
+            feed = reverse("bookings:calendar_feed", args=[token])
+            context["calendar_feed_url"] = self.request.build_absolute_uri(feed)
+        return context
+
+
+class CalendarLinkView(LoginRequiredMixin, View):
+    """POST: make (or remake) the secret address of my calendar feed; the old one stops working."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        had_one = bool(request.user.calendar_token)
+        services.reset_calendar_token(user=request.user)
+        messages.success(
+            request,
+            "Your calendar has a new address: the old one no longer works."
+            if had_one
+            else "Your calendar address is ready: add it to your calendar app.",
+        )
+        return redirect("accounts:profile")
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("<int:pk>/change/", views.ChangeTicketView.as_view(), name="change"),
     path("<int:pk>/answers/", views.AnswersView.as_view(), name="answers"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

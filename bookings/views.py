@@ -1,10 +1,14 @@
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.views import View
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from accounts.views import safe_next
@@ -13,6 +17,7 @@ from bookings.forms import AnswersForm, TicketChoiceForm
 from bookings.models import Booking
 from eventhub.errors import DomainError, ErrorCode
 from eventhub.money import format_money
+from events.calendars import events_calendar
 from events.models import Event, Seat, TicketType
 from events.selectors import best_free_seat, questions_for, seat_map
 from events.views import event_page_context
@@ -404,3 +409,17 @@ class AnswersView(SignInThenReturnMixin, View):
 def answers_open(booking: Booking, user) -> bool:
     """Whether ``user`` may still change the booking's answers (the service's rule)."""
     return services.answers_refusal(booking=booking, by=user) is None
+
+
+@require_safe
+def calendar_feed(request, token: str):
+    """A person's tickets as a calendar feed, read by its secret address: calendar apps cannot sign in.
+
+    Confirmed tickets and those held for payment; a cancelled booking leaves the feed.
+    """
+    user = get_object_or_404(get_user_model(), calendar_token=token, is_active=True)
+    events = Event.objects.filter(bookings__user=user, bookings__status__in=Booking.HOLDING_STATUSES)
+    feed = events_calendar(events.order_by("starts_at", "pk"), name=f"{user.username} on eventhub")
+    response = HttpResponse(feed, content_type="text/calendar; charset=utf-8")
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

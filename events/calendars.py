@@ -19,11 +19,19 @@ def calendar_uid(event: Event) -> str:
 
 def event_calendar(event: Event) -> bytes:
     """One event as an .ics file: its own time zone (TZID), its revision (SEQUENCE), cancelled or not."""
+    return events_calendar([event])
+
+
+def events_calendar(events, *, name: str = "") -> bytes:
+    """Several events as one calendar (a person's feed), each entry as event_calendar makes it."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add_component(_entry(event))
+    if name:
+        calendar.add("x-wr-calname", name)
+    for event in events:
+        calendar.add_component(_entry(event))
     calendar.add_missing_timezones()
     return calendar.to_ical()
 
