@@ -10,7 +10,7 @@ SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format check bench bench-smoke mutation lock-mutants clean
+.PHONY: run worker test test-sqlite test-postgres lint format check bench bench-smoke mutation lock-mutants clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py seed_demo
 	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+# The background worker with the periodic jobs (Celery beat) in the same process: emails,
+# reminders, releasing unpaid holds. Needs a broker, e.g.
+#   CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker   (and the same variable for make run)
+# Without one, `make run` sends everything itself and no worker is needed.
+worker: $(STAMP)
+	@test -n "$$CELERY_BROKER_URL" || { echo "Set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker; without it, tasks run inside the site."; exit 1; }
+	DEBUG=1 $(VENV)/bin/celery -A eventhub worker --beat --loglevel INFO --concurrency 2
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory test-sqlite

@@ -4,6 +4,7 @@ from zoneinfo import available_timezones
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 
 def validate_timezone(value: str) -> None:
@@ -80,6 +81,18 @@ class User(AbstractUser):
     email_key = models.CharField(max_length=1000, unique=True, editable=False)
     # The secret in the address of this person's calendar feed; none until they ask for one.
     calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # When the person proved the address is theirs (the link emailed at sign-up); until then the
+    # site asks them to, and an organizer cannot publish.
+    email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Emails one may turn off; those about one's own bookings and payments always go.
+    email_reminders = models.BooleanField(
+        "reminders", default=True, help_text="An email the day before each event you booked."
+    )
+    email_announcements = models.BooleanField(
+        "organizers' messages",
+        default=True,
+        help_text="Messages from the organizers of events you booked, sent to all their attendees.",
+    )
 
     REQUIRED_FIELDS = ["email"]
 
@@ -108,6 +121,20 @@ class User(AbstractUser):
     @property
     def is_attendee(self) -> bool:
         return self.role == self.Role.ATTENDEE
+
+    @property
+    def name(self) -> str:
+        """How the site names a person to others: their full name, else their username."""
+        return self.get_full_name() or self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def calendar_feed_path(self) -> str | None:
+        """Where this person's calendar feed is (a secret address), if they asked for one."""
+        return reverse("bookings:calendar_feed", args=[self.calendar_token]) if self.calendar_token else None
 
     @property
     def is_site_staff(self) -> bool:

@@ -77,6 +77,18 @@ class Booking(models.Model):
     waitlisted_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_in_at = models.DateTimeField(null=True, blank=True, editable=False)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # The secret the ticket's QR code carries (bookings.tickets): random, never the booking's id.
+    # Given when the booking takes a place, new each time it takes one again after a cancellation
+    # or an expired hold; kept on record after, so a cancelled ticket scans as cancelled.
+    ticket_code = models.CharField(max_length=32, unique=True, null=True, blank=True, editable=False)
     # What the ticket costs this buyer, in the event's currency: the type's price when the place
     # was taken, so a later price change never changes what a held or sold ticket is owed.
     price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"), editable=False)

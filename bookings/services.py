@@ -24,14 +24,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min, OuterRef, ProtectedError, Q, Subquery
-from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import Answer, Booking
-from bookings.signals import booking_cancelled
+from bookings.signals import booking_cancelled, booking_status_changed
+from bookings.tickets import code_from_scan, new_ticket_code
 from eventhub.errors import DomainError, ErrorCode, raise_if
 from events.locks import event_not_found, lock_event, lock_events
 from events.models import Event, Question, Seat, TicketType
@@ -180,6 +179,7 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         booking = Booking.objects.filter(event=event, user=user).first() or Booking(event=event, user=user)
         if booking.is_active:  # a double click that got the lock first
             raise _already_booked(booking.status)
+        was = booking.status or None
         booking.event, booking.ticket_type = event, ticket_type
         if full is None:
             _take_place(booking, seat=_seat_to_sell(ticket_type, choice.seat_id))
@@ -187,11 +187,12 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
             booking.status, booking.seat = Booking.Status.WAITLISTED, None
             booking.waitlisted_at = timezone.now()
         booking.cancelled_at = None
-        booking.checked_in_at = None
+        booking.checked_in_at, booking.checked_in_by = None, None
         booking.price = ticket_type.price
         booking.save()
         answers.save_for(booking)
         _log("booking.created", booking)
+        _announce(booking, event=event, was=was)
         return booking
 
 
@@ -277,6 +278,8 @@ def _take_place(booking: Booking, *, seat: Seat | None, paid: bool = False) -> N
     """
     event = booking.event
     booking.seat, booking.waitlisted_at = seat, None
+    if booking.status not in Booking.HOLDING_STATUSES or not booking.ticket_code:
+        booking.ticket_code = new_ticket_code()  # a ticket taken anew never scans with an old code
     if paid or booking.ticket_type.is_free:
         booking.status, booking.hold_expires_at = Booking.Status.CONFIRMED, None
     else:
@@ -285,6 +288,11 @@ def _take_place(booking: Booking, *, seat: Seat | None, paid: bool = False) -> N
         _note_hold(event, booking.hold_expires_at)
     _move_counters(event, booking.ticket_type, +1)
     _hold_seat(seat, True)
+
+
+def _announce(booking: Booking, *, event: Event, was: str | None) -> None:
+    """Tell the apps above that ``booking``'s status changed (notifications emails the person)."""
+    booking_status_changed.send(sender=Booking, booking=booking, event=event, was=was)
 
 
 def _note_hold(event: Event, until) -> None:
@@ -315,6 +323,7 @@ def _release_expired_holds(event: Event) -> int:
         booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
         _release(booking)
         _log("booking.hold_expired", booking)
+        _announce(booking, event=event, was=Booking.Status.PENDING)
     event.holds_expire_at = Booking.objects.filter(event=event, status=Booking.Status.PENDING).aggregate(
         first=Min("hold_expires_at")
     )["first"]
@@ -542,41 +551,22 @@ def _promote(booking: Booking, *, event: Event, rooms: dict[int, TicketType]) ->
     booking.event, booking.ticket_type = event, ticket_type
     booking.price = ticket_type.price
     _take_place(booking, seat=seat)
-    booking.save(update_fields=["status", "seat", "waitlisted_at", "hold_expires_at", "price", "updated_at"])
+    booking.save(
+        update_fields=[
+            "status",
+            "seat",
+            "waitlisted_at",
+            "hold_expires_at",
+            "price",
+            "ticket_code",
+            "updated_at",
+        ]
+    )
     if ticket_type.is_full:
         del rooms[ticket_type.pk]
     _log("booking.promoted", booking)
-    _notify_promoted(booking)
+    _announce(booking, event=event, was=Booking.Status.WAITLISTED)
     return [booking]
-
-
-def _notify_promoted(booking: Booking) -> None:
-    event = booking.event
-    seat = f" Your seat: {booking.seat.label}." if booking.seat else ""
-    if booking.is_pending:
-        until = timezone.localtime(booking.hold_expires_at, ZoneInfo(event.timezone))
-        news = (
-            f"it is held for you until {until:%d %B %Y at %H:%M} ({event.timezone}).{seat}\n"
-            f"Pay for your {booking.ticket_type.name} ticket to make it yours: "
-            f"{settings.SITE_URL}{reverse('payments:checkout', args=[booking.pk])}\n"
-            f"Unpaid by then, the place goes to the next person in line.\n"
-        )
-    else:
-        news = (
-            f"it is now yours: your {booking.ticket_type.name} booking is confirmed.{seat}\n"
-            f"If you can no longer come, please cancel it so the next person gets the place.\n"
-        )
-    message = f"Hello {booking.user.username},\n\nA place opened up at “{event.title}” and {news}"
-    recipient = booking.user.email
-    transaction.on_commit(
-        lambda: send_mail(
-            f"You're in: {event.title}",
-            message,
-            settings.DEFAULT_FROM_EMAIL,
-            [recipient],
-            fail_silently=True,
-        )
-    )
 
 
 def settle_payment(*, event: Event, booking: Booking) -> bool:
@@ -595,12 +585,16 @@ def settle_payment(*, event: Event, booking: Booking) -> bool:
         booking.status, booking.hold_expires_at = Booking.Status.CONFIRMED, None
         booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
         _log("booking.paid", booking)
+        _announce(booking, event=event, was=Booking.Status.PENDING)
         return True
     if booking.status != Booking.Status.EXPIRED or _retake_refusal(event, booking):
         return False
     _take_place(booking, seat=booking.seat, paid=True)
-    booking.save(update_fields=["status", "seat", "waitlisted_at", "hold_expires_at", "updated_at"])
+    booking.save(
+        update_fields=["status", "seat", "waitlisted_at", "hold_expires_at", "ticket_code", "updated_at"]
+    )
     _log("booking.paid_late", booking)
+    _announce(booking, event=event, was=Booking.Status.EXPIRED)
     return True
 
 
@@ -755,18 +749,152 @@ def update_answers(*, booking: Booking, answers: Mapping, by) -> Booking:
     return booking
 
 
+# Check-in ---------------------------------------------------------------------
+# The desk's answers are refusals like any other, each message starting with the answer in a few
+# words, a colon, then who or what it is about ("Awaiting payment: Ada Lovelace's ticket is not
+# paid yet."), so a page can show the first part big and the API says the same words.
+
+CHECK_IN_RELATIONS = ("user", "ticket_type", "seat", "checked_in_by")
+
+
+@dataclass(frozen=True)
+class CheckInCount:
+    """An event's confirmed bookings, and how many of them are checked in: "132 of 200 checked in"."""
+
+    checked_in: int
+    confirmed: int
+
+
 def check_in(*, booking: Booking, by) -> Booking:
-    """Record that a confirmed attendee has arrived."""
+    """Record that a confirmed attendee has arrived, and who let them in; once only."""
     with transaction.atomic():
         event = lock_event(booking.event_id)
-        booking = _booking_of_locked_event(booking.pk, event.pk)
         ensure_manages(event=event, by=by)
-        if booking.status != Booking.Status.CONFIRMED:
-            raise DomainError(ErrorCode.NOT_CONFIRMED, "Only confirmed bookings can be checked in.")
-        if booking.checked_in_at is None:
-            booking.checked_in_at = timezone.now()
-            booking.save(update_fields=["checked_in_at", "updated_at"])
+        return _check_in_locked(_booking_at_door(event, pk=booking.pk), event=event, by=by)
+
+
+def check_in_by_code(*, event: Event, code_text: str, by) -> Booking:
+    """Check in the ticket whose code a scanner read or a person typed at ``event``'s door.
+
+    The answer is the checked-in booking, or a refusal: unknown_ticket, wrong_event (naming the
+    other event only to those who run it), ticket_cancelled, not_confirmed, already_checked_in
+    (when and by whom). Two devices scanning one ticket at once check it in once: the second
+    waits for the event's lock, then finds it checked in.
+    """
+    with transaction.atomic():
+        event = lock_event(event.pk)
+        ensure_manages(event=event, by=by)
+        booking = _ticket_of(code_from_scan(code_text))
+        raise_if(_wrong_event_refusal(booking, event=event, by=by))
+        return _check_in_locked(booking, event=event, by=by)
+
+
+def undo_check_in(*, booking: Booking, by) -> Booking:
+    """Take back a check-in made by mistake (a mis-tap, the wrong name in the list); organizer and staff."""
+    with transaction.atomic():
+        event = lock_event(booking.event_id)
+        ensure_manages(event=event, by=by)
+        booking = _booking_at_door(event, pk=booking.pk)
+        if booking.checked_in_at is not None:  # undoing twice (two taps, two devices) leaves it undone
+            booking.checked_in_at = booking.checked_in_by = None
+            booking.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+            _log("booking.check_in_undone", booking, by_user_id=by.pk)
         return booking
+
+
+def check_in_count(*, event: Event) -> CheckInCount:
+    """How many of the event's confirmed bookings are checked in, in one query (outside any lock)."""
+    arrived = Q(checked_in_at__isnull=False)
+    counts = (
+        Booking.objects.filter(event=event)
+        .confirmed()
+        .aggregate(checked_in=Count("pk", filter=arrived), confirmed=Count("pk"))
+    )
+    return CheckInCount(**counts)
+
+
+def _booking_at_door(event: Event, *, pk: int) -> Booking:
+    """One of the locked event's bookings, with what the desk shows of it."""
+    booking = Booking.objects.select_related(*CHECK_IN_RELATIONS).filter(pk=pk, event=event).first()
+    if booking is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "This booking does not exist.")
+    return booking
+
+
+def _ticket_of(code: str | None) -> Booking:
+    """The booking a ticket code names, whichever event it is for."""
+    if code is None:
+        raise DomainError(ErrorCode.UNKNOWN_TICKET, "Unknown code: this is not a ticket's code.")
+    booking = Booking.objects.select_related(*CHECK_IN_RELATIONS).filter(ticket_code=code).first()
+    if booking is None:
+        raise DomainError(ErrorCode.UNKNOWN_TICKET, "Unknown code: no ticket has this code.")
+    return booking
+
+
+def _wrong_event_refusal(booking: Booking, *, event: Event, by) -> DomainError | None:
+    """A ticket of another event is refused; that event is named only to those who run it."""
+    if booking.event_id == event.pk:
+        return None
+    other = booking.event
+    starts = _on_clock_of(other, other.starts_at)
+    named = f"“{other.title}” on {starts:%a} {starts.day} {starts:%b %Y}"
+    return DomainError(
+        ErrorCode.WRONG_EVENT,
+        f"Not for this event: this ticket is for {named if other.is_managed_by(by) else 'another event'}.",
+    )
+
+
+def _check_in_locked(booking: Booking, *, event: Event, by) -> Booking:
+    raise_if(_check_in_refusal(booking, event=event))
+    booking.checked_in_at, booking.checked_in_by = timezone.now(), by
+    booking.save(update_fields=["checked_in_at", "checked_in_by", "updated_at"])
+    booking.event = booking.ticket_type.event = event  # what the desk shows of it, read already
+    _log("booking.checked_in", booking, by_user_id=by.pk)
+    return booking
+
+
+# What the desk answers for a booking that holds no place, by its status.
+_NOT_IN = {
+    Booking.Status.CANCELLED: (
+        ErrorCode.TICKET_CANCELLED,
+        "Cancelled booking: {name}'s ticket was cancelled.",
+    ),
+    Booking.Status.EXPIRED: (
+        ErrorCode.TICKET_CANCELLED,
+        "Cancelled booking: {name}'s ticket was not paid in time.",
+    ),
+    Booking.Status.PENDING: (ErrorCode.NOT_CONFIRMED, "Awaiting payment: {name}'s ticket is not paid yet."),
+    Booking.Status.WAITLISTED: (ErrorCode.NOT_CONFIRMED, "Waitlisted: {name} has no place yet."),
+}
+
+
+def _check_in_refusal(booking: Booking, *, event: Event) -> DomainError | None:
+    """Only a confirmed booking gets in, and only once."""
+    name = booking.user.name
+    # A hold whose time ran out is as good as released, even before the release has run.
+    status = Booking.Status.EXPIRED if booking.hold_has_expired else booking.status
+    if status in _NOT_IN:
+        code, message = _NOT_IN[status]
+        return DomainError(code, message.format(name=name))
+    if booking.checked_in_at is None:
+        return None
+    by = f" by {booking.checked_in_by.username}" if booking.checked_in_by else ""
+    when = _when(booking.checked_in_at, event)
+    return DomainError(
+        ErrorCode.ALREADY_CHECKED_IN, f"Already checked in {when}{by}: this is {name}'s ticket."
+    )
+
+
+def _when(moment, event: Event) -> str:
+    """ "at 19:02" on the event's clock today, "on Fri 4 Dec at 19:02" another day."""
+    local = _on_clock_of(event, moment)
+    if local.date() == _on_clock_of(event, timezone.now()).date():
+        return f"at {local:%H:%M}"
+    return f"on {local:%a} {local.day} {local:%b} at {local:%H:%M}"
+
+
+def _on_clock_of(event: Event, moment):
+    return timezone.localtime(moment, ZoneInfo(event.timezone))
 
 
 def cancel_all_bookings_of(*, user, by) -> int:

@@ -37,3 +37,19 @@ def check_no_test_card_in_production(app_configs, **kwargs):
             id="eventhub.W002",
         )
     ]
+
+
+@register(Tags.compatibility, deploy=True)
+def check_background_work_has_a_broker(app_configs, **kwargs):
+    """eventhub.W003: without a broker, every email is sent inside the request that caused it."""
+    if settings.DEBUG or settings.CELERY_BROKER_URL:
+        return []
+    return [
+        Warning(
+            "No Celery broker is set: emails and other background work run inside the web requests "
+            "that cause them, and the periodic jobs (reminders, releasing unpaid holds) do not run.",
+            hint="Set CELERY_BROKER_URL, e.g. redis://127.0.0.1:6379/0, and run a worker and one beat "
+            "(see the README's production section).",
+            id="eventhub.W003",
+        )
+    ]

@@ -40,6 +40,8 @@ class ErrorCode(StrEnum):
     INVALID_AMOUNT = "invalid_amount", HTTPStatus.BAD_REQUEST
     NOT_REFUNDABLE = "not_refundable", HTTPStatus.BAD_REQUEST
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key", HTTPStatus.BAD_REQUEST
+    INVALID_TOKEN = "invalid_token", HTTPStatus.BAD_REQUEST
+    INVALID_MESSAGE = "invalid_message", HTTPStatus.BAD_REQUEST
     # 402: the money did not come
     PAYMENT_DECLINED = "payment_declined", HTTPStatus.PAYMENT_REQUIRED
     # 401: who is asking is unknown or gone
@@ -49,8 +51,10 @@ class ErrorCode(StrEnum):
     # 403: known, but not allowed
     NOT_ATTENDEE = "not_attendee", HTTPStatus.FORBIDDEN
     NOT_ALLOWED = "not_allowed", HTTPStatus.FORBIDDEN
+    EMAIL_NOT_VERIFIED = "email_not_verified", HTTPStatus.FORBIDDEN
     # 404: does not exist, or not for you to see
     NOT_FOUND = "not_found", HTTPStatus.NOT_FOUND
+    UNKNOWN_TICKET = "unknown_ticket", HTTPStatus.NOT_FOUND
     # 409: conflicts with the current state
     EVENT_FULL = "event_full", HTTPStatus.CONFLICT
     TICKET_TYPE_FULL = "ticket_type_full", HTTPStatus.CONFLICT
@@ -65,10 +69,17 @@ class ErrorCode(StrEnum):
     ALREADY_PAID = "already_paid", HTTPStatus.CONFLICT
     HAS_PAYMENTS = "has_payments", HTTPStatus.CONFLICT
     REQUEST_IN_PROGRESS = "request_in_progress", HTTPStatus.CONFLICT
+    ALREADY_VERIFIED = "already_verified", HTTPStatus.CONFLICT
+    ALREADY_CHECKED_IN = "already_checked_in", HTTPStatus.CONFLICT
+    WRONG_EVENT = "wrong_event", HTTPStatus.CONFLICT
+    TICKET_CANCELLED = "ticket_cancelled", HTTPStatus.CONFLICT
+    NO_RECIPIENTS = "no_recipients", HTTPStatus.CONFLICT
     # 422: a key sent again with a different request
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", HTTPStatus.UNPROCESSABLE_ENTITY
     # 429 and 503: try again later
     LOGIN_LOCKED = "login_locked", HTTPStatus.TOO_MANY_REQUESTS
+    THROTTLED = "throttled", HTTPStatus.TOO_MANY_REQUESTS
+    TOO_MANY_MESSAGES = "too_many_messages", HTTPStatus.TOO_MANY_REQUESTS
     SERVICE_UNAVAILABLE = "service_unavailable", HTTPStatus.SERVICE_UNAVAILABLE
 
 

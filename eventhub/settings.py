@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "events",
     "bookings",
     "payments",
+    "notifications",
     "eventhub.apps.EventhubConfig",
 ]
 
@@ -141,6 +142,47 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="eventhub <noreply@localhost>")
+# A mail server that hangs gives up after this many seconds (then the email is retried later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# A sender that cannot be reached is retried this many times, waiting longer each time
+# (2, 4, 8, ... seconds, up to ten minutes), before the email is given up and logged.
+EMAIL_MAX_RETRIES = env.int("EMAIL_MAX_RETRIES", default=8)
+
+# Background work (Celery) ---------------------------------------------------
+# With a broker (Redis in production) tasks run on a worker; without one they run
+# eagerly in the process that enqueued them, after its transaction commits.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL) or None
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Task modules beyond each app's tasks.py, so every worker knows them.
+CELERY_IMPORTS = ["notifications.messages"]
+CELERY_TIMEZONE = "UTC"
+# A task is acknowledged when done, so a worker that dies mid-task leaves it for another
+# (every task is safe to run twice); one task at a time per worker process.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# A broker that is down must not hang the request that enqueues: give up publishing after
+# about a second (the periodic jobs catch up with what was missed).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
+# Celery beat: the periodic jobs (each also a management command). Run exactly one beat.
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-holds": {"task": "bookings.tasks.release_expired_holds", "schedule": 60.0},
+    "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
+}
+
+# Emails to people ----------------------------------------------------------
+# The reminder goes this many hours before an event starts (once per booking).
+REMINDER_HOURS_BEFORE = env.int("REMINDER_HOURS_BEFORE", default=24)
+# Messages an organizer may send to one event's attendees per day, and per batch sent.
+ORGANIZER_MESSAGES_PER_DAY = env.int("ORGANIZER_MESSAGES_PER_DAY", default=3)
+ORGANIZER_MESSAGE_BATCH = env.int("ORGANIZER_MESSAGE_BATCH", default=100)
 
 # Accounts -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -160,6 +202,14 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+
+# Emails anyone may ask for (a password reset, another confirmation link, an email change) per
+# recipient and per client address in a window; counted in the cache like the lockout.
+ACCOUNT_EMAILS_PER_RECIPIENT = env.int("ACCOUNT_EMAILS_PER_RECIPIENT", default=5)
+ACCOUNT_EMAILS_PER_ADDRESS = env.int("ACCOUNT_EMAILS_PER_ADDRESS", default=20)
+ACCOUNT_EMAIL_WINDOW_SECONDS = env.int("ACCOUNT_EMAIL_WINDOW_SECONDS", default=60 * 60)
+# How long a password reset, address confirmation or email change link works (3 days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 60 * 60)
 
 # Internationalisation -------------------------------------------------------
 # The currency new events price their tickets in (ISO 4217); each event may change it.

@@ -36,7 +36,7 @@ from events.models import (
     TicketType,
     row_label,
 )
-from events.signals import capacity_changed, event_cancelled
+from events.signals import capacity_changed, event_cancelled, event_changed
 
 logger = logging.getLogger("eventhub.events")
 
@@ -55,6 +55,8 @@ EDITABLE_FIELDS = (
 )
 # What a calendar entry shows: a change to one of these is a new revision of the entry.
 CALENDAR_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "timezone")
+# What booked people are told about when it changes (events.signals.event_changed).
+ANNOUNCED_FIELDS = ("starts_at", "ends_at", "location", "timezone")
 NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
 
 Refusal = DomainError | ValidationError
@@ -181,6 +183,11 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
         raise_if(_currency_refusal(event, changes))
         if any(name in changes and changes[name] != getattr(event, name) for name in CALENDAR_FIELDS):
             event.calendar_sequence += 1
+        announced = {
+            name: (getattr(event, name), changes[name])
+            for name in ANNOUNCED_FIELDS
+            if name in changes and changes[name] != getattr(event, name)
+        }
         for name in EDITABLE_FIELDS:
             if name in changes:
                 setattr(event, name, changes[name])
@@ -189,6 +196,8 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
             raise_if(_start_refusal(event))
         # Only the edited fields: capacity and booked_seats are written by their own rules.
         event.save(update_fields=[*EDITABLE_FIELDS, "calendar_sequence", "updated_at"])
+        if announced and event.status == Event.Status.PUBLISHED:
+            event_changed.send(sender=Event, event=event, changes=announced, by=by)
         if status is not None and status != event.status:
             _set_status_locked(event=event, status=status, by=by)
     return event
@@ -219,6 +228,12 @@ def publish_refusal(*, event: Event, by) -> DomainError | None:
         return DomainError(ErrorCode.NOT_PUBLISHABLE, "A cancelled event cannot be published again.")
     if event.status == Event.Status.PUBLISHED:
         return None
+    if not (by.email_verified or by.is_site_staff):
+        return DomainError(
+            ErrorCode.EMAIL_NOT_VERIFIED,
+            "Confirm your email address before publishing: open the link we emailed you, or ask for "
+            "a new one from your profile.",
+        )
     missing = [n for n in ("title", "location") if not getattr(event, n).strip()]
     if missing:
         return DomainError(ErrorCode.NOT_PUBLISHABLE, f"Add a {missing[0]} before publishing.")

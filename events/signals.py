@@ -11,3 +11,7 @@ capacity_changed = Signal()
 
 # An event was cancelled (``event``: the locked row, now cancelled; ``by``: who cancelled it).
 event_cancelled = Signal()
+
+# A published event's time or place changed (``event``: the locked row, as saved; ``changes``:
+# field name -> (old value, new value) for starts_at, ends_at, location and timezone; ``by``).
+event_changed = Signal()

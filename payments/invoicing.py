@@ -32,7 +32,7 @@ def seller_of(organizer) -> dict:
     profile = InvoiceProfile.objects.filter(organizer=organizer).first()
     if profile is None:
         return {
-            "name": organizer.get_full_name() or organizer.username,
+            "name": organizer.name,
             "address": "",
             "vat_id": "",
             "bank_details": "",

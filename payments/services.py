@@ -33,6 +33,7 @@ from events.services import ensure_manages
 from payments.invoicing import issue_credit_note, issue_invoice
 from payments.models import Payment, Refund
 from payments.providers import NextStep, PaymentProvider, provider, providers_for
+from payments.signals import payment_confirmed
 
 logger = logging.getLogger("eventhub.payments")
 
@@ -206,7 +207,9 @@ def confirm_payment(
         payment.save(update_fields=["state", "paid_at", "provider_reference", "failure_reason", "updated_at"])
         issue_invoice(payment)
         _log("payment.paid", payment, placed=placed)
-        if not placed:
+        if placed:  # receivers enqueue on commit (notifications: the receipt with the invoice)
+            payment_confirmed.send(sender=Payment, payment=payment)
+        else:
             payment.state = Payment.State.PAID
             _refund_locked(
                 payment,

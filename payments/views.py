@@ -92,7 +92,7 @@ class CheckoutView(LoginRequiredMixin, View):
     def _form(self, booking: Booking) -> CheckoutForm:
         """Filled in with what the buyer gave last time (a retry after a decline), or from their profile."""
         user, last = self.request.user, Payment.objects.filter(booking=booking).first()
-        initial = dict(last.buyer) if last and last.buyer else {"name": user.get_full_name() or user.username}
+        initial = dict(last.buyer) if last and last.buyer else {"name": user.name}
         offered = providers_for(booking.event)
         if last and last.provider in {p.name for p in offered}:
             initial["provider"] = last.provider

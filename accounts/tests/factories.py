@@ -2,6 +2,7 @@ from functools import cache
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone as django_timezone
 
 from accounts.models import User
 from accounts.services import set_role
@@ -26,6 +27,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.ATTENDEE
     timezone = "UTC"
     password = factory.Transformer(DEFAULT_PASSWORD, transform=hashed)
+    # Accounts in tests have confirmed their address unless a test says otherwise.
+    email_verified_at = factory.LazyFunction(django_timezone.now)
 
     @classmethod
     def _create(cls, model_class, *args, role=User.Role.ATTENDEE, **kwargs):

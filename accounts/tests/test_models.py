@@ -173,6 +173,8 @@ def test_organizers_group_has_the_admin_permissions_organizers_need():
         ("payments", "add_invoiceprofile"),
         ("payments", "change_invoiceprofile"),
         ("payments", "view_invoiceprofile"),
+        ("notifications", "add_organizermessage"),
+        ("notifications", "view_organizermessage"),
     }
 
 

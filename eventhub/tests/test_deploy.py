@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eventhub.checks import check_cache_is_shared
+from eventhub.checks import check_background_work_has_a_broker, check_cache_is_shared
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -19,6 +19,7 @@ PRODUCTION_ENV = {
     "SECURE_SSL_REDIRECT": "1",
     "SECURE_HSTS_SECONDS": "31536000",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
     "TEST_CARD_ENABLED": "0",
 }
 
@@ -74,3 +75,18 @@ def test_the_test_card_cannot_be_named_without_being_enabled():
     env = {**PRODUCTION_ENV, "PAYMENT_PROVIDERS": "bank_transfer,test_card"}
     result = run_manage("check", env_overrides=env)
     assert result.returncode != 0 and "TEST_CARD_ENABLED is off" in result.stderr
+
+
+def test_check_deploy_warns_when_no_broker_runs_the_background_work():
+    result = run_manage("check", "--deploy", env_overrides={**PRODUCTION_ENV, "CELERY_BROKER_URL": ""})
+    assert "eventhub.W003" in result.stderr + result.stdout
+    assert "emails and other background work run inside the web requests" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("debug", "broker", "warns"),
+    [(False, "", True), (False, "redis://127.0.0.1:6379/0", False), (True, "", False)],
+)
+def test_the_broker_check_wants_a_broker_in_production(settings, debug, broker, warns):
+    settings.DEBUG, settings.CELERY_BROKER_URL = debug, broker
+    assert [w.id for w in check_background_work_has_a_broker(None)] == (["eventhub.W003"] if warns else [])
