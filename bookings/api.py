@@ -1,17 +1,20 @@
 """The bookings API: attendees book and cancel; organizers see the bookings of their events."""
 
 import django_filters
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import generics, mixins, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from bookings.models import Booking, prefetch_answers
 from bookings.serializers import (
@@ -21,12 +24,21 @@ from bookings.serializers import (
     BookingSerializer,
     EventBookingSerializer,
 )
-from bookings.services import book, cancel_booking, change_ticket_type, update_answers
+from bookings.services import (
+    book,
+    cancel_booking,
+    change_ticket_type,
+    check_in_by_code,
+    check_in_count,
+    undo_check_in,
+    update_answers,
+)
 from eventhub.api_errors import ErrorSerializer, error_responses
 from eventhub.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY, idempotent
 from eventhub.permissions import ManagesEvent
 from events.filters import IdFilter
 from events.models import Event
+from events.serializers import SeatSummarySerializer, TicketTypeSummarySerializer
 from payments.serializers import CheckoutSerializer, PaySerializer
 from payments.services import start_payment
 
@@ -201,8 +213,20 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self.shown(self.get_object())  # read again: the answers read with it are the old ones
 
 
+EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")
+
+
+def _managed_event(view) -> Event:
+    """The address's event: 404 when the caller cannot see it, 403 when they see it but do not run it."""
+    event = generics.get_object_or_404(
+        Event.objects.visible_to(view.request.user), pk=view.kwargs["event_id"]
+    )
+    view.check_object_permissions(view.request, event)
+    return event
+
+
 @extend_schema(
-    parameters=[OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")],
+    parameters=[EVENT_ID],
     responses={200: EventBookingSerializer, **error_responses(400, 401, 403, 404)},
 )
 class EventBookingsView(generics.ListAPIView):
@@ -215,9 +239,106 @@ class EventBookingsView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Booking.objects.none()
-        event = generics.get_object_or_404(
-            Event.objects.visible_to(self.request.user), pk=self.kwargs["event_id"]
-        )
-        self.check_object_permissions(self.request, event)
+        event = _managed_event(self)
         bookings = event.bookings.select_related("user", *PLACE).with_answers()
         return bookings.order_by("created_at", "pk")
+
+
+# The check-in desk -----------------------------------------------------------
+
+# Far more than a ticket's QR text holds; what is longer is no ticket.
+MAX_SCAN_CHARS = 2000
+
+
+class CheckInCodeSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=MAX_SCAN_CHARS,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="What a scanner read from the ticket's QR code (its whole text: the first line is "
+        '"EVENTHUB-TICKET:<code>"), or the code typed by hand.',
+    )
+
+
+class CheckInCountSerializer(serializers.Serializer):
+    checked_in = serializers.IntegerField(help_text="The event's confirmed bookings checked in so far.")
+    confirmed = serializers.IntegerField(help_text="The event's confirmed bookings.")
+
+
+class CheckInSerializer(serializers.ModelSerializer):
+    """A booking just checked in, as the desk shows it, and the event's count after it.
+
+    Times carry the offset of the event's own time zone.
+    """
+
+    name = serializers.CharField(
+        source="user.name", read_only=True, help_text="The ticket holder's full name, else their username."
+    )
+    ticket_type = TicketTypeSummarySerializer(read_only=True)
+    seat = SeatSummarySerializer(read_only=True, allow_null=True, help_text="Null unless the type is seated.")
+    checked_in_at = serializers.DateTimeField(read_only=True, help_text="When it was checked in.")
+    checked_in_by = serializers.CharField(
+        source="checked_in_by.username", read_only=True, help_text="Who checked it in (a username)."
+    )
+    count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "name", "ticket_type", "seat", "checked_in_at", "checked_in_by", "count"]
+        read_only_fields = fields
+
+    @extend_schema_field(CheckInCountSerializer)
+    def get_count(self, booking: Booking) -> dict:
+        return CheckInCountSerializer(self.context["count"]).data
+
+    def to_representation(self, booking):
+        with timezone.override(booking.event.timezone):
+            return super().to_representation(booking)
+
+
+class EventCheckInsView(APIView):
+    """Check tickets in at one event's door: for its organizer and site staff."""
+
+    permission_classes = (IsAuthenticated, ManagesEvent)
+
+    @extend_schema(
+        parameters=[EVENT_ID],
+        request=CheckInCodeSerializer,
+        description="Check in the ticket whose code was scanned or typed, once: 201 with who it is. "
+        "Refusals, each with words to show at the door: 404 unknown_ticket (no ticket has this code, "
+        "or the text holds none), 409 wrong_event (a ticket for another event, named only to those who "
+        "run it), 409 ticket_cancelled (a cancelled booking, or a hold not paid in time), 400 "
+        "not_confirmed (awaiting payment, or waitlisted), 409 already_checked_in (saying when, on the "
+        "event's clock, and by whom). Two devices scanning one ticket at once check it in once.",
+        responses={201: CheckInSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, event_id):
+        """Check a ticket in by its code."""
+        event = _managed_event(self)
+        serializer = CheckInCodeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = check_in_by_code(event=event, code_text=serializer.validated_data["code"], by=request.user)
+        body = CheckInSerializer(booking, context={"count": check_in_count(event=event)}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class EventCheckInView(APIView):
+    """One booking's check-in at an event, to take back when it was a mistake."""
+
+    permission_classes = (IsAuthenticated, ManagesEvent)
+
+    @extend_schema(
+        parameters=[
+            EVENT_ID,
+            OpenApiParameter("booking_id", int, OpenApiParameter.PATH, description="The booking's id."),
+        ],
+        request=None,
+        description="Undo a booking's check-in (a mis-tap, the wrong name): it is no longer checked in. "
+        "Undoing one that is not checked in changes nothing. A booking of another event is 404.",
+        responses={204: None, **error_responses(401, 403, 404)},
+    )
+    def delete(self, request, event_id, booking_id):
+        """Undo a check-in."""
+        event = _managed_event(self)
+        undo_check_in(booking=Booking(pk=booking_id, event_id=event.pk), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from accounts.models import User
+from bookings import tickets
 from bookings.models import Answer, Booking
 from events.filters import MAX_ID
 from events.models import Event, Seat, TicketType
@@ -88,6 +89,15 @@ class BookingSerializer(serializers.ModelSerializer):
         help_text="The latest payment for this booking; null until one is started. Its pay_url leads to "
         "the site's checkout page while the booking awaits payment (or pay through POST .../pay/)."
     )
+    ticket_code = serializers.SerializerMethodField(
+        help_text="The code to give at the check-in desk, also carried by the QR code. Shown to the "
+        "booking's owner only, and only while it is a ticket (confirmed, the event not cancelled); null "
+        "otherwise. A booking cancelled and taken again gets a new code."
+    )
+    ticket_qr_svg = serializers.SerializerMethodField(
+        help_text="The ticket's QR code to show at the door, as an SVG element (no size of its own: it "
+        "fills the box it is put in). Null whenever ticket_code is."
+    )
 
     class Meta:
         model = Booking
@@ -101,6 +111,8 @@ class BookingSerializer(serializers.ModelSerializer):
             "price",
             "hold_expires_at",
             "payment",
+            "ticket_code",
+            "ticket_qr_svg",
             "answers",
             "created_at",
         ]
@@ -111,6 +123,17 @@ class BookingSerializer(serializers.ModelSerializer):
         # Lists read every booking's payments in one query (newest first: Payment's ordering).
         latest = next(iter(booking.payments.all()), None)
         return None if latest is None else PaymentSerializer(latest, context=self.context).data
+
+    def get_ticket_code(self, booking: Booking) -> str | None:
+        return booking.ticket_code if self._shows_ticket(booking) else None
+
+    def get_ticket_qr_svg(self, booking: Booking) -> str | None:
+        return tickets.qr_svg(booking) if self._shows_ticket(booking) else None
+
+    def _shows_ticket(self, booking: Booking) -> bool:
+        """Only its owner sees a ticket: the organizer checks people in at the desk, not from a list."""
+        request = self.context.get("request")
+        return request is not None and request.user.pk == booking.user_id and tickets.has_ticket(booking)
 
 
 class RowIdField(serializers.IntegerField):

@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("<int:pk>/change/", views.ChangeTicketView.as_view(), name="change"),
     path("<int:pk>/answers/", views.AnswersView.as_view(), name="answers"),
+    path("<int:pk>/ticket/", views.ticket, name="ticket"),
+    path("<int:pk>/ticket.pdf", views.ticket_pdf, name="ticket_pdf"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
 ]

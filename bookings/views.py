@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
@@ -7,12 +8,15 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.views import View
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from accounts.views import safe_next
-from bookings import selectors, services
+from bookings import selectors, services, tickets
 from bookings.forms import AnswersForm, TicketChoiceForm
 from bookings.models import Booking
 from eventhub.errors import DomainError, ErrorCode
@@ -346,6 +350,7 @@ class MyBookingsView(LoginRequiredMixin, TemplateView):
             payments = booking.payments.all()
             booking.settled_payments = [p for p in payments if p.state in Payment.SETTLED_STATES]
             booking.invoices = [invoice for p in payments for invoice in p.invoices.all()]
+            booking.has_ticket = tickets.has_ticket(booking)
         context["upcoming"] = [b for b in bookings if not b.event.has_started]
         context["past"] = [b for b in reversed(bookings) if b.event.has_started]
         return context
@@ -422,4 +427,37 @@ def calendar_feed(request, token: str):
     feed = events_calendar(events.order_by("starts_at", "pk"), name=f"{user.username} on eventhub")
     response = HttpResponse(feed, content_type="text/calendar; charset=utf-8")
     patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+def _my_booking_with_ticket(request, pk: int) -> Booking:
+    """One of my bookings with all its ticket shows; anyone else's does not exist (404, as an unknown id)."""
+    bookings = Booking.objects.select_related("event", "ticket_type", "seat", "user")
+    return get_object_or_404(bookings, pk=pk, user=request.user)
+
+
+@login_required
+@require_safe
+@cache_control(private=True)  # it carries the ticket's code: no shared cache may keep it
+def ticket(request, pk: int):
+    """My ticket to show at the door: its QR code and its code, or why the booking has none (yet)."""
+    booking = _my_booking_with_ticket(request, pk)
+    # segno's markup: the QR code is drawn from the payload as path data, no text of it is echoed.
+    qr_svg = mark_safe(tickets.qr_svg(booking)) if tickets.has_ticket(booking) else None
+    return render(
+        request, "bookings/ticket.html", {"booking": booking, "event": booking.event, "qr_svg": qr_svg}
+    )
+
+
+@login_required
+@require_safe
+@cache_control(private=True)
+def ticket_pdf(request, pk: int):
+    """My ticket as a one-page PDF to print; a booking without a ticket goes to its page, which says why."""
+    booking = _my_booking_with_ticket(request, pk)
+    if not tickets.has_ticket(booking):
+        return redirect("bookings:ticket", pk=booking.pk)
+    response = HttpResponse(tickets.ticket_pdf(booking), content_type="application/pdf")
+    filename = f"ticket-{booking.event.slug or 'event'}-{booking.pk}.pdf"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response

@@ -488,8 +488,13 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     @admin.display(description="seats")
     def seats(self, event):
         url = reverse("admin:bookings_booking_changelist") + f"?event__id__exact={event.pk}"
+        write = reverse("admin:notifications_organizermessage_add") + f"?event={event.pk}"
         return format_html(
-            '{} · {} waiting · <a href="{}">all bookings</a>', fill_bar(event), event.waitlist_size, url
+            '{} · {} waiting · <a href="{}">all bookings</a> · <a href="{}">email attendees</a>',
+            fill_bar(event),
+            event.waitlist_size,
+            url,
+            write,
         )
 
     @admin.action(description="Publish the selected events", permissions=["change"])

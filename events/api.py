@@ -1,6 +1,9 @@
 """The events API: everyone browses; organizers create; an event's organizer and staff run it."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -9,6 +12,7 @@ from rest_framework.response import Response
 from eventhub.api_errors import error_responses
 from eventhub.permissions import IsOrganizer, ManagesEvent
 from events import services
+from events.calendars import event_calendar
 from events.filters import EventFilter
 from events.models import Event
 from events.selectors import UpcomingThenPast
@@ -21,6 +25,7 @@ from events.serializers import (
     TicketTypeCreateSerializer,
     TicketTypeSerializer,
 )
+from payments.api import IgnoreAccept
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 READ_ACTIONS = ("list", "retrieve")
@@ -72,7 +77,7 @@ class EventViewSet(viewsets.ModelViewSet):
         return super().paginate_queryset(queryset)
 
     def get_permissions(self):
-        if self.action in (*READ_ACTIONS, "seats"):
+        if self.action in (*READ_ACTIONS, "seats", "calendar"):
             return [AllowAny()]
         if self.action == "create":
             return [IsOrganizer()]
@@ -102,6 +107,30 @@ class EventViewSet(viewsets.ModelViewSet):
         query.is_valid(raise_exception=True)
         seats = query.validated_data["ticket_type"].seats.all()
         return Response(SeatSerializer(seats, many=True).data)
+
+    @extend_schema(
+        operation_id="events_calendar",
+        description="The event as an iCalendar file (text/calendar), as its page's Add to calendar gives "
+        "it: in the event's own time zone, with one UID across every change and a SEQUENCE raised when "
+        "its title, description, place or times change or it is cancelled.",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR, description="The .ics file."),
+            **error_responses(404),
+        },
+    )
+    @action(
+        detail=True,
+        url_path="calendar.ics",
+        filterset_class=None,
+        pagination_class=None,
+        content_negotiation_class=IgnoreAccept,
+    )
+    def calendar(self, request, pk=None):
+        """Add an event to a calendar."""
+        event = self.get_object()
+        response = HttpResponse(event_calendar(event), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, f"{event.slug or 'event'}.ics")
+        return response
 
 
 EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")

@@ -168,7 +168,7 @@ def test_check_in_action_checks_in_confirmed_bookings_only(organizer_client, pub
     assert seated.checked_in_at is not None
     assert waiting.checked_in_at is None
     assert messages_of(response) == [
-        f"{waiting}: Only confirmed bookings can be checked in.",
+        f"{waiting}: Waitlisted: {waiting.user.username} has no place yet.",
         "Checked in 1 attendee.",
     ]
 

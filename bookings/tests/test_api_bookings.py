@@ -55,6 +55,8 @@ def test_attendee_books_a_seat(api_client, attendee, published_event):
         "price",
         "hold_expires_at",
         "payment",
+        "ticket_code",
+        "ticket_qr_svg",
         "created_at",
     }
     assert body["event"] == published_event.pk
