@@ -34,7 +34,10 @@ class TimezoneSelectMixin:
 class EventhubUserAdmin(ConsoleAdminMixin, TimezoneSelectMixin, UserAdmin):
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("On eventhub", {"fields": ("role", "timezone")}),
+        (
+            "On eventhub",
+            {"fields": ("role", "timezone", "email_verified_at", "email_reminders", "email_announcements")},
+        ),
     )
     add_fieldsets = (
         (
@@ -54,7 +57,7 @@ class EventhubUserAdmin(ConsoleAdminMixin, TimezoneSelectMixin, UserAdmin):
         ),
     )
     # Staff status follows the role (organizers work in the admin), so it is shown, not edited.
-    readonly_fields = ("is_staff", "last_login", "date_joined")
+    readonly_fields = ("is_staff", "last_login", "date_joined", "email_verified_at")
     list_display = ("username", "email", "role", "is_staff", "is_superuser")
     list_filter = ("role", "is_staff", "is_superuser", "is_active")
     search_fields = ("username", "email")

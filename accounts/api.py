@@ -1,4 +1,4 @@
-"""The accounts API: sign-up, JWT sign-in, refresh and sign-out, profiles."""
+"""The accounts API: sign-up, JWT sign-in, refresh and sign-out, password reset, profiles."""
 
 import django_filters
 from django.contrib.auth import update_session_auth_hash
@@ -11,9 +11,14 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
+from accounts import services
 from accounts.models import User
 from accounts.serializers import (
+    CalendarFeedSerializer,
+    MessageSerializer,
     PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetSerializer,
     RefreshTokenSerializer,
     RegisterSerializer,
     TokenObtainPairSerializer,
@@ -21,8 +26,8 @@ from accounts.serializers import (
     TokenRefreshSerializer,
     UserSerializer,
 )
-from accounts.services import delete_account
 from eventhub.api_errors import error_responses
+from eventhub.net import client_address
 from eventhub.permissions import IsSiteStaff
 from eventhub.throttling import AuthRateThrottle
 
@@ -76,6 +81,35 @@ class LogoutView(jwt_views.TokenBlacklistView):
     def post(self, request, *args, **kwargs):
         super().post(request, *args, **kwargs)
         return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+@extend_schema(tags=["auth"], responses={202: MessageSerializer, **error_responses(400)})
+class PasswordResetView(PublicAuthEndpoint, generics.GenericAPIView):
+    """Email a link to choose a new password. The answer is the same whether or not an account uses
+    the address (and nothing is sent once the address was asked for too often)."""
+
+    serializer_class = PasswordResetSerializer
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        email = serializer.validated_data["email"]
+        services.request_password_reset(email=email, address=client_address(request))
+        return Response({"detail": services.RESET_LINK_SENT}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=["auth"], responses={204: None, **error_responses(400)})
+class PasswordResetConfirmView(PublicAuthEndpoint, generics.GenericAPIView):
+    """Choose a new password with the emailed link's uid and token (400 invalid_token once it was used,
+    expired or the password changed). Signs the account out of every API client."""
+
+    serializer_class = PasswordResetConfirmSerializer
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class UserFilter(django_filters.FilterSet):
@@ -133,7 +167,7 @@ class UserViewSet(
         return super().get_object()
 
     def perform_destroy(self, instance):
-        delete_account(user=instance, by=self.request.user)
+        services.delete_account(user=instance, by=self.request.user)
 
     @extend_schema(methods=["GET"], responses={200: UserSerializer, **error_responses(401)})
     @extend_schema(methods=["PATCH"], responses={200: UserSerializer, **error_responses(400, 401)})
@@ -155,3 +189,18 @@ class UserViewSet(
         if isinstance(request.successful_authenticator, SessionAuthentication):
             update_session_auth_hash(request, user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={202: MessageSerializer, **error_responses(401, 409)})
+    @action(detail=False, methods=["post"], url_path="me/verify-email")
+    def verify_email(self, request):
+        """Email another link to confirm your address (a few an hour; 409 already_verified once it is)."""
+        services.resend_email_verification(user=request.user, address=client_address(request))
+        message = f"We sent a new link to {request.user.email}."
+        return Response({"detail": message}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={200: CalendarFeedSerializer, **error_responses(401)})
+    @action(detail=False, methods=["post"], url_path="me/calendar-feed")
+    def calendar_feed(self, request):
+        """Make (or remake) the secret address of your calendar feed; an old one stops working at once."""
+        user = services.reset_calendar_token(user=request.user)
+        return Response({"calendar_feed_url": request.build_absolute_uri(user.calendar_feed_path)})

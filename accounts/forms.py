@@ -1,9 +1,14 @@
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    SetPasswordForm,
+    UserCreationForm,
+)
 
 from accounts import services
-from accounts.models import User, timezone_choices
+from accounts.models import EMAIL_TAKEN, User, timezone_choices
 from eventhub.errors import DomainError
 
 
@@ -36,6 +41,14 @@ class SignUpForm(UserCreationForm):
 
 
 class ProfileForm(forms.ModelForm):
+    """The profile. A new email address is not saved here: it changes once the link sent to it is
+    opened (accounts.services.request_email_change), so the form only tells it (``new_email``)."""
+
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="A new address takes the place of this one once you open the link we email to it.",
+    )
     timezone = forms.TypedChoiceField(
         choices=timezone_choices,
         help_text="Event times are also shown in this zone.",
@@ -43,7 +56,26 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("email", "timezone")
+        fields = ("timezone", "email_reminders", "email_announcements")
+
+    field_order = ("email", "timezone", "email_reminders", "email_announcements")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = self.instance.email
+        self.fields["email"].widget.attrs.update(autocomplete="email")
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"])
+        if User.objects.is_taken("email", email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(EMAIL_TAKEN, code="email_taken")  # beside the other fields' errors
+        return email
+
+    @property
+    def new_email(self) -> str | None:
+        """The address asked for, when it is not the account's current one."""
+        email = self.cleaned_data["email"]
+        return email if email != self.instance.email else None
 
 
 class LockoutMixin:
@@ -75,6 +107,13 @@ class LoginForm(LockoutMixin, AuthenticationForm):
 
 class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
     """The admin's sign-in form: the same lockout as every other way in."""
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """Django's choose-a-new-password form (opened from a reset link), saved by the accounts service."""
+
+    def save(self, commit=True):
+        return services.reset_password(user=self.user, password=self.cleaned_data["new_password1"])
 
 
 class LockedPasswordChangeForm(PasswordChangeForm):

@@ -1,8 +1,9 @@
-"""API shapes for accounts: sign-up, tokens, the profile and the password change."""
+"""API shapes for accounts: sign-up, tokens, the profile, the password change and reset."""
 
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -10,6 +11,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import services
 from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, User
+from eventhub.net import client_address
 
 
 def _password_errors(password: str, user: User) -> list[str]:
@@ -105,12 +107,95 @@ class RefreshTokenSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """A profile. Username, email and role are fixed here; the time zone must be a known IANA name."""
+    """A profile. Username and role are fixed here; the time zone must be a known IANA name."""
+
+    email = serializers.EmailField(
+        max_length=254,
+        help_text="The account's address. Setting another one changes nothing yet: it emails a link to "
+        "the new address (and a notice to this one), and the address changes when the link is opened.",
+    )
+    email_verified = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether the address was confirmed by opening the link emailed to it. "
+        "Organizers publish only once it is.",
+    )
+    calendar_feed_url = serializers.SerializerMethodField(
+        help_text="The secret address of your calendar feed of tickets, if you made one "
+        "(POST me/calendar-feed/); shown to its owner only."
+    )
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "role", "first_name", "last_name", "timezone", "date_joined"]
-        read_only_fields = ["username", "email", "role", "date_joined"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "email_verified",
+            "role",
+            "first_name",
+            "last_name",
+            "timezone",
+            "email_reminders",
+            "email_announcements",
+            "calendar_feed_url",
+            "date_joined",
+        ]
+        read_only_fields = ["username", "role", "date_joined"]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_calendar_feed_url(self, user) -> str | None:
+        request = self.context["request"]
+        if user != request.user or not user.calendar_feed_path:
+            return None
+        return request.build_absolute_uri(user.calendar_feed_path)
+
+    def validate_email(self, value):
+        return User.objects.normalize_email(value)
+
+    def update(self, instance, validated_data):
+        new_email = validated_data.pop("email", instance.email)
+        if new_email != instance.email:
+            request = self.context["request"]
+            services.request_email_change(user=instance, new_email=new_email, address=client_address(request))
+        return super().update(instance, validated_data)
+
+
+class MessageSerializer(serializers.Serializer):
+    """What was done, in plain words."""
+
+    detail = serializers.CharField(read_only=True)
+
+
+class CalendarFeedSerializer(serializers.Serializer):
+    calendar_feed_url = serializers.URLField(
+        read_only=True, help_text="Your calendar feed's new secret address."
+    )
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The address of the account.")
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    """The new password, with the two parts of the emailed link: /accounts/password-reset/<uid>/<token>/."""
+
+    uid = serializers.CharField(
+        max_length=64, help_text="The part of the emailed link after /password-reset/."
+    )
+    token = serializers.CharField(max_length=128, help_text="The last part of the emailed link.")
+    new_password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    def validate(self, attrs):
+        user = services.password_reset_user(uid=attrs["uid"], token=attrs["token"])  # or invalid_token
+        errors = _password_errors(attrs["new_password"], user)
+        if errors:
+            raise serializers.ValidationError({"new_password": errors})
+        return {**attrs, "user": user}
+
+    def create(self, validated_data):
+        return services.reset_password(user=validated_data["user"], password=validated_data["new_password"])
 
 
 class PasswordChangeSerializer(serializers.Serializer):

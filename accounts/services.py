@@ -1,23 +1,32 @@
-"""Writes for accounts: sign-up, the sign-in lockout, refresh tokens, the Organizers group wiring."""
+"""Writes for accounts: sign-up, the sign-in lockout, refresh tokens, the Organizers group wiring,
+password resets and the proof that an email address is its account's."""
 
 import contextlib
 import hashlib
 import logging
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timeuntil
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from accounts import links, tasks
 from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, User, fold
 from accounts.signals import account_deleting
+from eventhub.background import enqueue
 from eventhub.cache import CACHE_ERRORS
+from eventhub.emails import absolute
 from eventhub.errors import DomainError, ErrorCode
 from eventhub.net import client_address
 
@@ -89,7 +98,8 @@ def _delete_account_once(*, user_id: int, by) -> None:
 
 
 def register_account(*, username: str, email: str, password: str, role: str) -> User:
-    """Create an account whose input the sign-up form or serializer has validated.
+    """Create an account whose input the sign-up form or serializer has validated, and email it
+    the link that confirms its address.
 
     Two sign-ups for one name or email at the same instant both pass validation;
     the database's unique keys let one in, and the other is refused as taken, in
@@ -106,39 +116,64 @@ def register_account(*, username: str, email: str, password: str, role: str) -> 
         if User.objects.is_taken("email", email):
             raise DomainError(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, field="email") from None
         raise
+    send_email_verification(user=user)
     return user
+
+
+# Counting in the cache -----------------------------------------------------------
+# The sign-in lockout and the limits on emails anyone may ask the site to send count
+# alike: one key per thing counted (a username, a client address, a recipient), raised
+# atomically in the cache, so with Redis every app process shares the counts.
+
+
+def _counter_key(name: str, value: str) -> str:
+    # Hashed: a typed username or email may hold any character and any length; cache keys may not.
+    return f"{name}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def _count(key: str, *, window: int) -> int:
+    """Add one to a counter atomically (a Redis INCR), starting its window on first use."""
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def _over_a_limit(limits: list[tuple[str, int]], *, window: int, unavailable: str) -> bool:
+    """Count one more against every ``(key, limit)``: whether any count is now past its limit.
+
+    Every key is counted, even once one is over. Fails closed: when the cache cannot
+    count, the request is refused (``service_unavailable``, in the words ``unavailable``).
+    """
+    try:
+        counts = [(_count(key, window=window), limit) for key, limit in limits]
+    except CACHE_ERRORS as error:
+        logger.warning("limits.unavailable", extra={"event_data": {"error": str(error)}})
+        raise DomainError(ErrorCode.SERVICE_UNAVAILABLE, unavailable) from None
+    return any(count > limit for count, limit in counts)
 
 
 # Sign-in lockout ---------------------------------------------------------------
 # Every way in counts against one lockout: the sign-in page, the admin's sign-in
 # page, the API token endpoint and the API password change (its current-password
-# check). Counts live in the cache, so with Redis all app processes share them.
+# check). A password reset lifts the lockout of its account's username.
 
 LOGIN_LOCKED = "Too many failed sign-in attempts. Please wait {minutes} minutes and try again."
 LOCKOUT_UNAVAILABLE = "Signing in is briefly unavailable. Please try again in a minute."
 
 
-def _attempt_key(kind: str, value: str) -> str:
-    # Hashed: a typed username may hold any character and any length; cache keys may not.
-    return f"login-attempts:{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+def _username_key(username: str) -> str:
+    """The username as account lookup sees it (fold), so no other spelling dodges its count."""
+    return _counter_key("login-attempts:user", fold(username))
 
 
 def _attempt_keys(*, username: str, address: str) -> list[tuple[str, int]]:
-    """The username as account lookup sees it (fold), so no other spelling dodges its count."""
     return [
-        (_attempt_key("user", fold(username)), settings.LOGIN_FAILURES_PER_USERNAME),
-        (_attempt_key("addr", address), settings.LOGIN_FAILURES_PER_ADDRESS),
+        (_username_key(username), settings.LOGIN_FAILURES_PER_USERNAME),
+        (_counter_key("login-attempts:addr", address), settings.LOGIN_FAILURES_PER_ADDRESS),
     ]
-
-
-def _count(key: str) -> int:
-    """Add one to a counter atomically (a Redis INCR), starting its lockout window on first use."""
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        return 1
 
 
 def _take_attempt(*, username: str, address: str) -> None:
@@ -146,12 +181,8 @@ def _take_attempt(*, username: str, address: str) -> None:
 
     Fails closed: when the cache cannot count, nobody is let in to guess.
     """
-    try:
-        over = [_count(key) > limit for key, limit in _attempt_keys(username=username, address=address)]
-    except CACHE_ERRORS as error:
-        logger.warning("login.lockout_unavailable", extra={"event_data": {"error": str(error)}})
-        raise DomainError(ErrorCode.SERVICE_UNAVAILABLE, LOCKOUT_UNAVAILABLE) from None
-    if any(over):
+    limits = _attempt_keys(username=username, address=address)
+    if _over_a_limit(limits, window=settings.LOGIN_LOCKOUT_SECONDS, unavailable=LOCKOUT_UNAVAILABLE):
         minutes = max(settings.LOGIN_LOCKOUT_SECONDS // 60, 1)
         raise DomainError(ErrorCode.LOGIN_LOCKED, LOGIN_LOCKED.format(minutes=minutes))
 
@@ -242,3 +273,188 @@ def reset_calendar_token(*, user: User) -> User:
     user.calendar_token = secrets.token_urlsafe(32)
     user.save(update_fields=["calendar_token"])
     return user
+
+
+# Emails about one's account ------------------------------------------------------
+# Each goes out once the transaction commits, through accounts.tasks.send_account_email.
+# A password reset, another verification link and an email change each email an address
+# that the asker names, so they are counted per recipient (no inbox is flooded) and per
+# client address (no one sprays the site's emails at many inboxes).
+
+EMAILS_THROTTLED = "You asked for several emails in the last hour. Please wait a while and try again."
+EMAILS_UNAVAILABLE = "Sending emails is briefly unavailable. Please try again in a minute."
+
+
+def _over_email_limits(*, to: str, address: str) -> bool:
+    limits = [
+        (_counter_key("account-emails:to", fold(to)), settings.ACCOUNT_EMAILS_PER_RECIPIENT),
+        (_counter_key("account-emails:addr", address), settings.ACCOUNT_EMAILS_PER_ADDRESS),
+    ]
+    return _over_a_limit(limits, window=settings.ACCOUNT_EMAIL_WINDOW_SECONDS, unavailable=EMAILS_UNAVAILABLE)
+
+
+def _refuse_past_email_limits(*, to: str, address: str) -> None:
+    if _over_email_limits(to=to, address=address):
+        raise DomainError(ErrorCode.THROTTLED, EMAILS_THROTTLED)
+
+
+def _email_account(user: User, template: str, *, to_address: str = "", **context: str) -> None:
+    enqueue(tasks.send_account_email, template, user.pk, context, to_address)
+
+
+def _link(name: str, *args) -> str:
+    return absolute(reverse(f"accounts:{name}", args=args))
+
+
+def _lasting(duration: timedelta) -> str:
+    """How long a link works, in words ("3 days")."""
+    now = timezone.now()
+    return timeuntil(now + duration, now)
+
+
+# Password reset -------------------------------------------------------------------
+
+RESET_LINK_SENT = (
+    "If an account uses that address, we have emailed it a link to choose a new password. "
+    "It may take a few minutes to arrive; look in your spam folder too."
+)
+RESET_LINK_INVALID = (
+    "This password reset link does not work: it was used already, it has expired, or the password "
+    "was changed since. Ask for a new one."
+)
+
+
+def request_password_reset(*, email: str, address: str) -> None:
+    """Email a link to choose a new password to the active account at ``email``, if there is one.
+
+    The asker learns nothing from it: whether an account uses the address, and whether the
+    limits were reached (then nothing is sent: the address's owner has links already), the
+    answer is the same. Accounts that are inactive or have no usable password get nothing.
+    """
+    if _over_email_limits(to=email, address=address):
+        logger.warning(
+            "password_reset.throttled", extra={"event_data": {"action": "password_reset.throttled"}}
+        )
+        return
+    user = User.objects.filter(email_key=fold(email), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    link = _link(
+        "password_reset_confirm", links.password_reset_uid(user), default_token_generator.make_token(user)
+    )
+    lasting = _lasting(timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT))
+    _email_account(user, "password_reset", link=link, valid_for=lasting)
+
+
+def password_reset_user(*, uid: str, token: str) -> User:
+    """The account a password reset link names; refused (``invalid_token``) unless its token is good."""
+    user = links.password_reset_account(uid)
+    if user is None or not default_token_generator.check_token(user, token):
+        raise DomainError(ErrorCode.INVALID_TOKEN, RESET_LINK_INVALID)
+    return user
+
+
+def reset_password(*, user: User, password: str) -> User:
+    """Give ``user`` the password they chose through a reset link.
+
+    The link proved that they own the address, so the sign-in lockout of their username
+    (kept against guessers) is lifted; the count of the address the guesses came from
+    stays. As after any password change, their API refresh tokens stop working, and the
+    link itself dies with the old password.
+    """
+    user.set_password(password)
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        revoke_refresh_tokens(user=user)
+    with contextlib.suppress(*CACHE_ERRORS):  # a count that cannot be cleared now expires later
+        cache.delete(_username_key(user.username))
+    return user
+
+
+# Email verification and email change ----------------------------------------------
+# A new account's address, and every new address, is proven by opening a link sent to it.
+
+VERIFY_LINK_INVALID = (
+    "This confirmation link does not work: it has expired, or the account's address has changed "
+    "since it was sent."
+)
+CHANGE_LINK_INVALID = (
+    "This link does not work: it has expired, or the account's address has changed since it was sent."
+)
+ALREADY_VERIFIED = "Your email address is already confirmed."
+
+
+def send_email_verification(*, user: User) -> None:
+    """Email ``user`` the link that proves their current address is theirs."""
+    link = _link("verify_email", links.email_verification_token(user))
+    _email_account(user, "verify_email", link=link, valid_for=_lasting(links.link_max_age()))
+
+
+def resend_email_verification(*, user: User, address: str) -> None:
+    """Another verification link, within the email limits (asked from ``address``)."""
+    if user.email_verified:
+        raise DomainError(ErrorCode.ALREADY_VERIFIED, ALREADY_VERIFIED)
+    _refuse_past_email_limits(to=user.email, address=address)
+    send_email_verification(user=user)
+
+
+def verify_email(*, token: str) -> User:
+    """Record that the account a verification link names owns the address it was sent to.
+
+    Opening the link again changes nothing; a link sent to an address the account no
+    longer has is refused (``invalid_token``).
+    """
+    claim = links.read_token(links.VERIFY_EMAIL, token)
+    user = claim and User.objects.filter(pk=claim["user"], email=claim["email"], is_active=True).first()
+    if not user:
+        raise DomainError(ErrorCode.INVALID_TOKEN, VERIFY_LINK_INVALID)
+    if not user.email_verified:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+def request_email_change(*, user: User, new_email: str, address: str) -> None:
+    """Ask to move ``user`` to ``new_email``; nothing changes until the link sent there is opened.
+
+    The current address is told of the request (without the link), so an intruder who
+    changes it does not go unnoticed. Refused when another account uses the address
+    (``email_taken``) or past the email limits (``throttled``).
+    """
+    if User.objects.is_taken("email", new_email, exclude_pk=user.pk):
+        raise DomainError(ErrorCode.EMAIL_TAKEN, EMAIL_TAKEN, field="email")
+    _refuse_past_email_limits(to=new_email, address=address)
+    link = _link("confirm_email_change", links.email_change_token(user, new_email))
+    lasting = _lasting(links.link_max_age())
+    _email_account(
+        user, "email_change_confirm", to_address=new_email, link=link, new_email=new_email, valid_for=lasting
+    )
+    _email_account(user, "email_change_notice", to_address=user.email, new_email=new_email)
+
+
+def confirm_email_change(*, token: str) -> User:
+    """Move the account an email change link names to the new address, which the link proved.
+
+    Opening the link again changes nothing; a link from before another change is refused
+    (``invalid_token``), and so is an address another account took meanwhile (``email_taken``).
+    """
+    claim = links.read_token(links.CHANGE_EMAIL, token)
+    with transaction.atomic():
+        user = claim and User.objects.select_for_update().filter(pk=claim["user"], is_active=True).first()
+        if not user or user.email not in (claim["old"], claim["new"]):
+            raise DomainError(ErrorCode.INVALID_TOKEN, CHANGE_LINK_INVALID)
+        if user.email != claim["new"]:
+            _move_email(user, claim["new"])
+    return user
+
+
+def _move_email(user: User, email: str) -> None:
+    taken = DomainError(ErrorCode.EMAIL_TAKEN, f"{email} is now used by another account.", field="email")
+    if User.objects.is_taken("email", email, exclude_pk=user.pk):
+        raise taken
+    user.email, user.email_verified_at = email, timezone.now()
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email", "email_verified_at"])
+    except IntegrityError:  # taken between the check and the write
+        raise taken from None

@@ -4,15 +4,19 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
-from django.views.generic import CreateView, UpdateView
+from django.views.generic import CreateView, TemplateView, UpdateView
 
-from accounts import services
-from accounts.forms import LockedPasswordChangeForm, LoginForm, ProfileForm, SignUpForm
+from accounts import links, services
+from accounts.forms import LockedPasswordChangeForm, LoginForm, ProfileForm, ResetPasswordForm, SignUpForm
 from eventhub.errors import DomainError, ErrorCode
 from eventhub.middleware import RETRY_AFTER_SECONDS
+from eventhub.net import client_address
+
+# The address a profile change asked for, shown on the profile until it is the account's.
+PENDING_EMAIL_SESSION_KEY = "accounts.pending_email"
 
 
 def safe_next(request) -> str:
@@ -82,6 +86,8 @@ class LogoutView(auth_views.LogoutView):
 
 
 class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
+    """The profile; a new email address is asked for here and changes once its link is opened."""
+
     form_class = ProfileForm
     template_name = "accounts/profile.html"
     success_url = reverse_lazy("accounts:profile")
@@ -90,12 +96,32 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     def get_object(self, queryset=None):
         return self.request.user
 
+    def form_valid(self, form):
+        if form.new_email:
+            try:
+                self._ask_for_email_change(form.new_email)
+            except DomainError as refusal:  # taken a moment ago, or too many asked for
+                form.add_error("email", refusal.message)
+                return self.form_invalid(form)
+        return super().form_valid(form)
+
+    def _ask_for_email_change(self, new_email: str) -> None:
+        user = self.request.user
+        services.request_email_change(user=user, new_email=new_email, address=client_address(self.request))
+        self.request.session[PENDING_EMAIL_SESSION_KEY] = new_email
+        messages.info(
+            self.request,
+            f"We emailed a link to {new_email}: your address changes when you open it. "
+            f"Until then it stays {user.email}.",
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        token = self.request.user.calendar_token
-        if token:
-            feed = reverse("bookings:calendar_feed", args=[token])
-            context["calendar_feed_url"] = self.request.build_absolute_uri(feed)
+        user = self.request.user
+        pending = self.request.session.get(PENDING_EMAIL_SESSION_KEY)
+        context["pending_email"] = pending if pending != user.email else None
+        if user.calendar_feed_path:
+            context["calendar_feed_url"] = self.request.build_absolute_uri(user.calendar_feed_path)
         return context
 
 
@@ -114,6 +140,93 @@ class CalendarLinkView(LoginRequiredMixin, View):
             else "Your calendar address is ready: add it to your calendar app.",
         )
         return redirect("accounts:profile")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a link to choose a new password: the same answer whether or not an account uses the
+    address. Django's view and form; the accounts service counts the request and sends the email."""
+
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        try:
+            services.request_password_reset(
+                email=form.cleaned_data["email"], address=client_address(self.request)
+            )
+        except DomainError as refusal:  # the limits cannot be counted (cache down): fail closed
+            form.refusal = refusal
+            form.add_error(None, refusal.message)
+            return fail_closed_while_uncounted(self.form_invalid(form), form)
+        return redirect(self.success_url)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(sent=services.RESET_LINK_SENT, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link: choose a new password. Django's view, which moves the token out of the
+    page's address before showing the form, so it never leaks in a Referer header."""
+
+    form_class = ResetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_user(self, uidb64):
+        return links.password_reset_account(uidb64)  # active accounts only
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(invalid_link=services.RESET_LINK_INVALID, **kwargs)
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class EmailLinkView(TemplateView):
+    """A page that a link we emailed opens: it does what the link says and tells how it went.
+
+    The link's signature is the credential, not the session: it works signed out and in
+    another browser, and opening it again changes nothing, so a plain GET does it.
+    """
+
+    act = None  # the service that takes the link's token
+
+    def get(self, request, token):
+        try:
+            account = self.act(token=token)
+        except DomainError as refusal:
+            return self.render_to_response(self.get_context_data(refusal=refusal), status=400)
+        return self.render_to_response(self.get_context_data(account=account))
+
+
+class VerifyEmailView(EmailLinkView):
+    act = staticmethod(services.verify_email)
+    template_name = "accounts/verify_email.html"
+
+
+class ConfirmEmailChangeView(EmailLinkView):
+    act = staticmethod(services.confirm_email_change)
+    template_name = "accounts/email_change_confirm.html"
+
+
+class ResendVerificationView(LoginRequiredMixin, View):
+    """POST: email another link to confirm my address; back to the page I was on."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            services.resend_email_verification(user=request.user, address=client_address(request))
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, f"We sent a new link to {request.user.email}.")
+        return redirect(safe_next(request) or "accounts:profile")
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):

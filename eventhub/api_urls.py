@@ -4,8 +4,16 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import LogoutView, RegisterView, TokenObtainView, TokenRefreshView, UserViewSet
-from bookings.api import BookingViewSet, EventBookingsView
+from accounts.api import (
+    LogoutView,
+    PasswordResetConfirmView,
+    PasswordResetView,
+    RegisterView,
+    TokenObtainView,
+    TokenRefreshView,
+    UserViewSet,
+)
+from bookings.api import BookingViewSet, EventBookingsView, EventCheckInsView, EventCheckInView
 from eventhub.api_errors import api_not_found
 from events.api import EventViewSet, QuestionViewSet, TicketTypeViewSet
 from payments.api import InvoiceViewSet, PaymentViewSet, RefundViewSet
@@ -25,7 +33,15 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="auth-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("auth/password-reset/", PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password-reset/confirm/", PasswordResetConfirmView.as_view(), name="auth-password-reset-confirm"
+    ),
     path("events/<int:event_id>/bookings/", EventBookingsView.as_view(), name="event-bookings"),
+    path("events/<int:event_id>/check-ins/", EventCheckInsView.as_view(), name="event-check-ins"),
+    path(
+        "events/<int:event_id>/check-ins/<int:booking_id>/", EventCheckInView.as_view(), name="event-check-in"
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the site's CSP forbids inline scripts.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -99,6 +99,32 @@ def start_server(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Ap
 PROBLEM_MARKERS = ("Traceback", '"level": "ERROR"', '"level": "CRITICAL"', "[ERROR]", "[CRITICAL]")
 
 
+class Mailbox:
+    """A folder where the deployed site writes every email it sends (Django's file backend)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    @property
+    def email_url(self) -> str:
+        return f"filemail:///{self.folder}"  # django-environ takes the path after "filemail://" less one "/"
+
+    def link(self, *, to: str, path: str) -> str:
+        """The site's address starting with ``path`` in the newest email to ``to``."""
+        link = re.compile(rf"https?://[^/\s]+({re.escape(path)}\S+)")
+        for written in sorted(self.folder.glob("*.log"), key=lambda file: file.stat().st_mtime, reverse=True):
+            text = written.read_text()
+            if f"\nTo: {to}\n" in text and link.search(text):
+                return link.search(text).group(1)
+        raise AssertionError(f"no email to {to} holds a link to {path}")
+
+
+def confirm_address(client: "Client", mailbox: Mailbox, address: str) -> None:
+    """Open the link the site emailed to ``address`` at sign-up: organizers publish once it is confirmed."""
+    confirmed = client.get(mailbox.link(to=address, path="/accounts/verify/"))
+    assert confirmed.status == 200, str(confirmed)
+
+
 def problem_lines(log_path: Path) -> list[str]:
     """Lines of a server log that show a crash or an error-level record, each cut to what it says."""
     text = log_path.read_text(errors="replace") if log_path.exists() else ""

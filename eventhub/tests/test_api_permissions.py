@@ -60,7 +60,16 @@ MATRIX = [
         lambda w: {"refresh": str(RefreshToken.for_user(w.attendee))},
         (205, 205, 205, 205, 205, 205),
     ),
+    ("post", "/api/auth/password-reset/", lambda w: {"email": "someone@example.com"}, (202,) * 6),
+    (
+        "post",
+        "/api/auth/password-reset/confirm/",
+        lambda w: {"uid": "MQ", "token": "made-up", "new_password": "another-long-secret-7"},
+        (400,) * 6,
+    ),
     ("get", "/api/users/me/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("post", "/api/users/me/verify-email/", no_body, (401, 409, 409, 409, 409, 409)),  # all confirmed
+    ("post", "/api/users/me/calendar-feed/", no_body, (401, 200, 200, 200, 200, 200)),
     ("patch", "/api/users/me/", lambda w: {"timezone": "Europe/Oslo"}, (401, 200, 200, 200, 200, 200)),
     (
         "post",
@@ -81,6 +90,14 @@ MATRIX = [
     ("delete", "/api/events/{empty}/", no_body, (401, 403, 403, 204, 403, 204)),
     ("delete", "/api/events/{draft}/", no_body, (401, 404, 404, 204, 404, 204)),
     ("get", "/api/events/{event}/bookings/", no_body, (401, 403, 403, 200, 403, 200)),
+    (
+        "post",
+        "/api/events/{event}/check-ins/",
+        lambda w: {"code": w.booking.ticket_code},
+        (401, 403, 403, 201, 403, 201),
+    ),
+    ("post", "/api/events/{draft}/check-ins/", lambda w: {"code": "x"}, (401, 404, 404, 404, 404, 404)),
+    ("delete", "/api/events/{event}/check-ins/{booking}/", no_body, (401, 403, 403, 204, 403, 204)),
     ("post", "/api/bookings/", lambda w: {"event": w.empty.pk}, (401, 201, 201, 403, 403, 201)),
     ("get", "/api/bookings/", no_body, (401, 200, 200, 200, 200, 200)),
     ("get", "/api/bookings/{booking}/", no_body, (401, 200, 404, 200, 404, 200)),

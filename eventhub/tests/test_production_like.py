@@ -24,7 +24,9 @@ from eventhub.testing import skip_unless_ci
 from eventhub.tests.production_server import (
     Answer,
     Client,
+    Mailbox,
     ScratchDatabase,
+    confirm_address,
     manage,
     postgres_server_url,
     problem_lines,
@@ -59,6 +61,7 @@ class Deployment:
 
     port: int
     env: dict[str, str]
+    mailbox: Mailbox
     log_paths: list[Path] = field(default_factory=list)
 
     def client(self, token: str | None = None) -> Client:
@@ -77,6 +80,8 @@ class Deployment:
     def account(self, username: str, role: str = "attendee") -> Account:
         signed_up = self.sign_up(username, role=role)
         assert signed_up.status == 201, str(signed_up)
+        if role == "organizer":
+            confirm_address(self.client(), self.mailbox, f"{username}@example.com")
         signed_in = self.sign_in(username)
         assert signed_in.status == 200, str(signed_in)
         tokens = signed_in.json()
@@ -128,7 +133,10 @@ def _require_services() -> None:
 def deployment(tmp_path_factory):
     _require_services()
     database = ScratchDatabase(postgres_server_url(), f"eventhub_edges_{os.getpid()}")
-    env = production_env(database_url=database.url, cache_url=redis_url(MAIN_CACHE_DB))
+    mailbox = Mailbox(tmp_path_factory.mktemp("production-like-mail"))
+    env = production_env(
+        database_url=database.url, cache_url=redis_url(MAIN_CACHE_DB), EMAIL_URL=mailbox.email_url
+    )
     log_path = tmp_path_factory.mktemp("production-like") / "gunicorn.log"
     database.create()
     server = None
@@ -136,7 +144,7 @@ def deployment(tmp_path_factory):
         migrated = manage(env, "migrate", "--no-input", "--verbosity", "0")
         assert migrated.returncode == 0, migrated.stderr
         server = start_server(env, log_path)
-        yield Deployment(server.port, env, [log_path])
+        yield Deployment(server.port, env, mailbox, [log_path])
     finally:
         if server is not None:
             server.stop()

@@ -21,7 +21,9 @@ from bench.server import production_env
 from eventhub.tests.production_server import (
     Answer,
     Client,
+    Mailbox,
     ScratchDatabase,
+    confirm_address,
     manage,
     postgres_server_url,
     problem_lines,
@@ -48,8 +50,8 @@ ROUNDS = 6
 class Shop:
     """The deployed site, and the calls a buyer, an organizer and a card provider make to it."""
 
-    def __init__(self, port: int, env: dict, log_path):
-        self.port, self.env, self.log_paths = port, env, [log_path]
+    def __init__(self, port: int, env: dict, mailbox: Mailbox, log_path):
+        self.port, self.env, self.mailbox, self.log_paths = port, env, mailbox, [log_path]
 
     def client(self, token: str | None = None) -> Client:
         return Client(self.port, token=token)
@@ -58,6 +60,8 @@ class Shop:
         body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD, "role": role}
         created = self.client().post("/api/auth/register/", json_body=body)
         assert created.status == 201, str(created)
+        if role == "organizer":
+            confirm_address(self.client(), self.mailbox, body["email"])
         token = self.client().post("/api/auth/token/", json_body={"username": username, "password": PASSWORD})
         assert token.status == 200, str(token)
         return Account(created.json()["id"], username, token.json()["access"], token.json()["refresh"])
@@ -120,9 +124,11 @@ class Shop:
 def shop(tmp_path_factory):
     _require_services()
     database = ScratchDatabase(postgres_server_url(), f"eventhub_pay_{os.getpid()}")
+    mailbox = Mailbox(tmp_path_factory.mktemp("payments-production-like-mail"))
     env = production_env(
         database_url=database.url,
         cache_url=redis_url(CACHE_DB),
+        EMAIL_URL=mailbox.email_url,
         TEST_CARD_ENABLED="1",
         TEST_CARD_WEBHOOK_SECRET=WEBHOOK_SECRET,
         DEFAULT_CURRENCY="EUR",
@@ -134,7 +140,7 @@ def shop(tmp_path_factory):
         migrated = manage(env, "migrate", "--no-input", "--verbosity", "0")
         assert migrated.returncode == 0, migrated.stderr
         server = start_server(env, log_path)
-        yield Shop(server.port, env, log_path)
+        yield Shop(server.port, env, mailbox, log_path)
     finally:
         if server is not None:
             server.stop()

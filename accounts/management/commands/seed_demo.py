@@ -283,7 +283,13 @@ class Command(BaseCommand):
     def _user(self, username, zone, role, *, can_sign_in=True):
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, email=f"{username}@example.com", timezone=zone)
+            # Demo addresses are not real inboxes: they count as confirmed.
+            user = User(
+                username=username,
+                email=f"{username}@example.com",
+                timezone=zone,
+                email_verified_at=timezone.now(),
+            )
             user.set_password(DEMO_PASSWORD if can_sign_in else None)  # None: no password works
             set_role(user=user, role=role)
         return user
@@ -293,7 +299,9 @@ class Command(BaseCommand):
 
     def _superuser(self):
         if not User.objects.filter(username="admin").exists():
-            User.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
+            User.objects.create_superuser(
+                "admin", "admin@example.com", DEMO_PASSWORD, email_verified_at=timezone.now()
+            )
 
     @transaction.atomic
     def _event(self, spec: DemoEvent, organizers, crowd) -> bool:
