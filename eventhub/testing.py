@@ -5,6 +5,8 @@ production deployment brings itself.
 """
 
 import os
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,36 @@ def skip_unless_ci(needs: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must run this test, which needs {needs}.")
     pytest.skip(f"needs {needs}")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync")
+
+
+@contextmanager
+def chromium(monkeypatch, *args: str):
+    """A headless Chromium browser for Playwright tests: Debian's, never a downloaded one.
+
+    ``args`` add to the usual flags (a fake camera, say). On leaving, the database
+    connections the test opened while Playwright's loop ran (they live in that
+    loop's context) are closed, or the test database could not be dropped.
+    """
+    if not shutil.which(CHROMIUM):
+        skip_unless_ci(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *args]
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+            connections.close_all()
 
 
 def pytest_unconfigure(config):

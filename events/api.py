@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from eventhub.api_errors import error_responses
+from eventhub.negotiation import IgnoreAccept
 from eventhub.permissions import IsOrganizer, ManagesEvent
 from events import services
 from events.calendars import event_calendar
@@ -25,7 +26,6 @@ from events.serializers import (
     TicketTypeCreateSerializer,
     TicketTypeSerializer,
 )
-from payments.api import IgnoreAccept
 
 WRITE_ERRORS = error_responses(400, 401, 403, 404)
 READ_ACTIONS = ("list", "retrieve")

@@ -12,11 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from eventhub.api_errors import error_responses
+from eventhub.negotiation import IgnoreAccept
 from events.filters import IdFilter
 from payments import services
 from payments.invoicing import pdf_of
@@ -163,16 +163,6 @@ class RefundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MoneyRecor
         """Record a by-hand refund as sent."""
         refund = services.mark_refund_done(refund=self.get_object(), by=request.user)
         return Response(RefundSerializer(self.get_queryset().get(pk=refund.pk)).data)
-
-
-class IgnoreAccept(BaseContentNegotiation):
-    """The PDF is sent whatever the client accepts; errors are rendered by the first renderer (JSON)."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-    def select_parser(self, request, parsers):
-        return parsers[0]
 
 
 @extend_schema_view(

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -396,16 +395,6 @@ def cancellation_refusal(*, booking: Booking, by) -> DomainError | None:
     if kept_payment(booking) is None:
         return None
     return _refunds_closed(booking.event, by)
-
-
-def refund_when_event_cancelled(sender, *, event: Event, by, **kwargs) -> None:
-    """events.signals.event_cancelled: once the cancellation commits, refund everyone who paid."""
-    event_id, by_id = event.pk, by.pk
-    transaction.on_commit(lambda: refund_cancelled_event(event=Event(pk=event_id), by=_user(by_id)))
-
-
-def _user(user_id: int):
-    return get_user_model().objects.get(pk=user_id)
 
 
 @dataclass

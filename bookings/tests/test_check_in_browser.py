@@ -1,19 +1,15 @@
 """The check-in desk in a real browser: a ticket booked and shown by its attendee, then typed in at the
 desk, or read by the device's camera (Chromium's fake camera playing the ticket's QR code)."""
 
-import shutil
-
 import pytest
 import segno
-from django.db import connections
 from django.urls import reverse
 
 from accounts.tests.factories import DEFAULT_PASSWORD, OrganizerFactory, UserFactory
 from bookings.models import Booking
-from bookings.tests.conftest import CHROMIUM
 from bookings.tests.factories import make_booking
 from bookings.tickets import ticket_payload
-from eventhub.testing import skip_unless_ci
+from eventhub.testing import chromium
 from events.tests.factories import EventFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -111,31 +107,15 @@ def camera_video(tmp_path):
 @pytest.fixture
 def camera_page(camera_video, monkeypatch):
     """A phone-sized page whose camera, allowed without asking, films ``camera_video``."""
-    if not shutil.which(CHROMIUM):
-        skip_unless_ci(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={camera_video}",
-            ],
-        )
+    fake_camera = (
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={camera_video}",
+    )
+    with chromium(monkeypatch, *fake_camera) as browser:
         page = browser.new_page(viewport=PHONE)
         page.set_default_timeout(15_000)
         yield page
-        browser.close()
-        # As in bookings/tests/conftest.py: connections opened while Playwright's loop ran live in
-        # its context; close them here, or the test database cannot be dropped.
-        connections.close_all()
 
 
 def test_the_camera_reads_a_tickets_qr_code_and_checks_it_in(live_server, camera_page, camera_video):

@@ -2,47 +2,28 @@
 
 import io
 import re
-import shutil
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from pypdf import PdfReader
 
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from bookings.models import Booking
-from eventhub.testing import skip_unless_ci
+from eventhub.testing import chromium
 from events.tests.factories import EventFactory
 from payments.models import Invoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def page(monkeypatch):
-    """A headless Chromium page (Debian's, never a downloaded one), as bookings/tests/conftest.py has it."""
-    if not shutil.which(CHROMIUM):
-        skip_unless_ci(f"Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls stay synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"],
-        )
+    """A headless Chromium page that keeps what it downloads (the invoice PDF)."""
+    with chromium(monkeypatch) as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page = context.new_page()
         page.set_default_timeout(15_000)
         yield page
-        browser.close()
-        # Connections opened while Playwright's loop ran live in its context: close them, or the test
-        # database cannot be dropped.
-        connections.close_all()
 
 
 def test_attendee_buys_a_ticket_by_card_and_downloads_the_invoice(live_server, page):
