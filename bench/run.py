@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench import database, report
 from bench.plan import FULL, SMOKE, BenchTimeout, Deadline
@@ -25,6 +26,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 LOG_DIR = BENCH_DIR / "out"  # the servers' logs, never committed
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_bench"
 SMOKE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_bench_smoke"
+DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_DATABASE_URL"),
         help="PostgreSQL for the bench, dropped and recreated; its name must contain 'bench' "
         f"(default $BENCH_DATABASE_URL, else {DEFAULT_DATABASE_URL}; smoke: {SMOKE_DATABASE_URL})",
+    )
+    parser.add_argument(
+        "--broker-url",
+        default=os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER_URL),
+        help="Redis database the app servers queue background work in, as production does (emptied "
+        f"before and after the run; default $BENCH_BROKER_URL, else {DEFAULT_BROKER_URL})",
     )
     args = parser.parse_args(argv)
     args.database_url = args.database_url or (SMOKE_DATABASE_URL if args.smoke else DEFAULT_DATABASE_URL)
@@ -68,7 +76,13 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
     deadline = Deadline(args.timeout or (120.0 if args.smoke else 480.0))
     db = database.DatabaseUrl(args.database_url)
     static_root = Path(tempfile.mkdtemp(prefix="eventhub-bench-static-"))
-    env = production_env(database_url=db.url, cache_url="locmemcache://", STATIC_ROOT=str(static_root))
+    env = production_env(
+        database_url=db.url,
+        cache_url="locmemcache://",
+        STATIC_ROOT=str(static_root),
+        CELERY_BROKER_URL=args.broker_url,
+    )
+    empty_queue(args.broker_url)
     print(f"Database {db.name}: recreating and migrating")
     postgres_version = database.recreate(db)
     database.setup_django(env)
@@ -90,6 +104,7 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
         bench.run()
     finally:
         bench.stop_servers()
+        empty_queue(args.broker_url)
     summaries = {name: scenario.summary() for name, scenario in bench.scenarios.items()}
     return {
         "machine": report.machine(postgres_version, load_at_start),
@@ -108,6 +123,18 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
         "cpu_ratios": report.cpu_ratios(summaries),
         "failures": report.correctness_failures(summaries, bench.counter_checks),
     }
+
+
+def empty_queue(broker_url: str) -> None:
+    """Drop the emails and other tasks the servers queued: no worker runs during a bench.
+
+    Only a Redis on this machine is emptied, as only a database on it is dropped.
+    """
+    import redis
+
+    if urlsplit(broker_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit(f"The bench empties its broker's queue, so it must be on this machine: {broker_url}")
+    redis.Redis.from_url(broker_url, socket_connect_timeout=2).flushdb()
 
 
 def publish(results: dict, out_dir: Path) -> None:

@@ -42,7 +42,7 @@ def check_no_test_card_in_production(app_configs, **kwargs):
 @register(Tags.compatibility, deploy=True)
 def check_background_work_has_a_broker(app_configs, **kwargs):
     """eventhub.W003: without a broker, every email is sent inside the request that caused it."""
-    if settings.DEBUG or settings.CELERY_BROKER_URL:
+    if settings.DEBUG or not settings.CELERY_TASK_ALWAYS_EAGER:
         return []
     return [
         Warning(

@@ -84,9 +84,8 @@ def test_check_deploy_warns_when_no_broker_runs_the_background_work():
 
 
 @pytest.mark.parametrize(
-    ("debug", "broker", "warns"),
-    [(False, "", True), (False, "redis://127.0.0.1:6379/0", False), (True, "", False)],
+    ("debug", "eager", "warns"), [(False, True, True), (False, False, False), (True, True, False)]
 )
-def test_the_broker_check_wants_a_broker_in_production(settings, debug, broker, warns):
-    settings.DEBUG, settings.CELERY_BROKER_URL = debug, broker
+def test_the_broker_check_wants_a_broker_in_production(settings, debug, eager, warns):
+    settings.DEBUG, settings.CELERY_TASK_ALWAYS_EAGER = debug, eager
     assert [w.id for w in check_background_work_has_a_broker(None)] == (["eventhub.W003"] if warns else [])
