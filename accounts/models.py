@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
+from eventhub.text import search_fold
+
 
 def validate_timezone(value: str) -> None:
     """Accept only IANA zone names that zoneinfo knows ("Europe/Paris")."""
@@ -81,6 +83,19 @@ class User(AbstractUser):
     email_key = models.CharField(max_length=1000, unique=True, editable=False)
     # The secret in the address of this person's calendar feed; none until they ask for one.
     calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # What others see of them in the community (community/services.py keeps the rules).
+    display_name = models.CharField(
+        max_length=60, blank=True, help_text="How others see you; your username if empty."
+    )
+    bio = models.TextField(max_length=500, blank=True, help_text="A few words about you, on your profile.")
+    friends_see_my_events = models.BooleanField(
+        "friends see the events I go to", default=True, help_text="Your friends see which events you booked."
+    )
+    searchable = models.BooleanField(
+        "others can find me", default=True, help_text="Others can find you by name in people search."
+    )
+    # The username and display name folded (no case, no accents): what people search compares.
+    name_key = models.CharField(max_length=400, editable=False, default="")
     # When the person proved the address is theirs (the link emailed at sign-up); until then the
     # site asks them to, and an organizer cannot publish.
     email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -155,10 +170,11 @@ class User(AbstractUser):
 
     def fill_keys(self) -> None:
         self.username_key, self.email_key = fold(self.username), fold(self.email)
+        self.name_key = search_fold(f"{self.username} {self.display_name}")
 
     def save(self, *args, **kwargs):
         self.fill_keys()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"username", "email"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "username_key", "email_key"}
+        if update_fields is not None and {"username", "email", "display_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "username_key", "email_key", "name_key"}
         super().save(*args, **kwargs)

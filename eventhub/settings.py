@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "bookings",
     "payments",
     "notifications",
+    "community",
     "eventhub.apps.EventhubConfig",
 ]
 

@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
-from events.models import Event, search_words
+from eventhub.text import search_words
+from events.models import Event
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 

@@ -1,5 +1,3 @@
-import re
-import unicodedata
 from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,6 +13,7 @@ from django.utils.text import slugify
 
 from accounts.models import validate_timezone
 from eventhub.money import default_currency, validate_currency
+from eventhub.text import search_words
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 100_000
 CAPACITY_RANGE_MESSAGE = f"Capacity must be between {MIN_CAPACITY} and {MAX_CAPACITY:,}."
@@ -22,20 +21,6 @@ DEFAULT_TICKET_TYPE_NAME = "General admission"
 MAX_PRICE = Decimal("99999999.99")
 MAX_HOLD_MINUTES = 7 * 24 * 60
 MAX_REFUND_CUTOFF_HOURS = 365 * 24
-WORD = re.compile(r"\w+")
-
-
-def search_fold(text: str) -> str:
-    """The spelling search compares: lower case without accents, so "CAFÉ", "Café" and "cafe" agree.
-
-    NFKD splits accented letters into letter and mark (and compatibility letters
-    into plain ones), upper then casefold joins the letters that lowercasing alone
-    keeps apart (sharp s and "ss", dotless i and i), and the marks go. The stored
-    column and the typed words are folded here alike, so SQLite and PostgreSQL
-    compare the same strings and give the same answers.
-    """
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).upper().casefold())
-    return "".join(char for char in folded if not unicodedata.combining(char))
 
 
 def starts_on_of(event) -> date | None:
@@ -46,11 +31,6 @@ def starts_on_of(event) -> date | None:
     if timezone.is_naive(starts_at):
         starts_at = timezone.make_aware(starts_at)
     return starts_at.astimezone(ZoneInfo(event.timezone)).date()
-
-
-def search_words(text: str) -> list[str]:
-    """The folded words of ``text``, punctuation left out: what search stores and what it looks for."""
-    return WORD.findall(search_fold(text))
 
 
 def search_text_of(event) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["accounts", "events", "bookings", "payments", "notifications"]  # lowest first
+LAYERS = ["accounts", "events", "bookings", "payments", "notifications", "community"]  # lowest first
 KITCHEN = (
     "models.py",
     "services.py",
