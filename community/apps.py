@@ -10,3 +10,10 @@ class CommunityConfig(AppConfig):
 
     name = "community"
     verbose_name = "Community"
+
+    def ready(self):
+        # The apps below announce changes; the community's rules that follow them live here.
+        from accounts.signals import account_deleting
+        from community.posts import forget_account
+
+        account_deleting.connect(forget_account, dispatch_uid="community.forget_account")

@@ -11,9 +11,11 @@ from accounts.api import (
     RegisterView,
     TokenObtainView,
     TokenRefreshView,
-    UserViewSet,
 )
 from bookings.api import BookingViewSet, EventBookingsView, EventCheckInsView, EventCheckInView
+from community.api_friends import BlockViewSet, FriendRequestViewSet, FriendViewSet, PeopleViewSet
+from community.api_messages import ConversationMessagesView, ConversationViewSet, ReportView
+from community.api_posts import CommentViewSet, FeedViewSet, PostCommentViewSet, PostViewSet
 from eventhub.api_errors import api_not_found
 from events.api import EventViewSet, QuestionViewSet, TicketTypeViewSet
 from payments.api import InvoiceViewSet, PaymentViewSet, RefundViewSet
@@ -26,7 +28,16 @@ router.register("bookings", BookingViewSet, basename="booking")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("refunds", RefundViewSet, basename="refund")
 router.register("invoices", InvoiceViewSet, basename="invoice")
-router.register("users", UserViewSet, basename="user")
+# The accounts API, with the community's people search on its list.
+router.register("users", PeopleViewSet, basename="user")
+router.register("friends/requests", FriendRequestViewSet, basename="friend-request")
+router.register("friends", FriendViewSet, basename="friend")
+router.register("blocks", BlockViewSet, basename="block")
+router.register("posts", PostViewSet, basename="post")
+router.register(r"posts/(?P<post_id>\d+)/comments", PostCommentViewSet, basename="post-comment")
+router.register("comments", CommentViewSet, basename="comment")
+router.register("feed", FeedViewSet, basename="feed")
+router.register("conversations", ConversationViewSet, basename="conversation")
 
 urlpatterns = [
     path("auth/register/", RegisterView.as_view(), name="auth-register"),
@@ -42,6 +53,12 @@ urlpatterns = [
     path(
         "events/<int:event_id>/check-ins/<int:booking_id>/", EventCheckInView.as_view(), name="event-check-in"
     ),
+    path(
+        "conversations/<int:conversation_id>/messages/",
+        ConversationMessagesView.as_view(),
+        name="conversation-messages",
+    ),
+    path("reports/", ReportView.as_view(), name="report"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the site's CSP forbids inline scripts.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

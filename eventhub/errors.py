@@ -42,6 +42,9 @@ class ErrorCode(StrEnum):
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key", HTTPStatus.BAD_REQUEST
     INVALID_TOKEN = "invalid_token", HTTPStatus.BAD_REQUEST
     INVALID_MESSAGE = "invalid_message", HTTPStatus.BAD_REQUEST
+    INVALID_BODY = "invalid_body", HTTPStatus.BAD_REQUEST
+    INVALID_REPORT = "invalid_report", HTTPStatus.BAD_REQUEST
+    YOURSELF = "yourself", HTTPStatus.BAD_REQUEST
     # 402: the money did not come
     PAYMENT_DECLINED = "payment_declined", HTTPStatus.PAYMENT_REQUIRED
     # 401: who is asking is unknown or gone
@@ -74,6 +77,8 @@ class ErrorCode(StrEnum):
     WRONG_EVENT = "wrong_event", HTTPStatus.CONFLICT
     TICKET_CANCELLED = "ticket_cancelled", HTTPStatus.CONFLICT
     NO_RECIPIENTS = "no_recipients", HTTPStatus.CONFLICT
+    ALREADY_FRIENDS = "already_friends", HTTPStatus.CONFLICT
+    ALREADY_REQUESTED = "already_requested", HTTPStatus.CONFLICT
     # 422: a key sent again with a different request
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", HTTPStatus.UNPROCESSABLE_ENTITY
     # 429 and 503: try again later

@@ -175,6 +175,10 @@ def test_organizers_group_has_the_admin_permissions_organizers_need():
         ("payments", "view_invoiceprofile"),
         ("notifications", "add_organizermessage"),
         ("notifications", "view_organizermessage"),
+        ("community", "view_post"),
+        ("community", "change_post"),
+        ("community", "view_comment"),
+        ("community", "change_comment"),
     }
 
 

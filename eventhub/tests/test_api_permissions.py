@@ -7,8 +7,11 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts.tests.factories import DEFAULT_PASSWORD
+from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from bookings.tests.factories import make_booking
+from community.messaging import send_message
+from community.posts import create_comment
+from community.tests.factories import PostFactory, make_friends
 from events.tests.factories import EventFactory
 
 ROLES = ("anonymous", "attendee", "other_attendee", "organizer", "other_organizer", "staff")
@@ -81,6 +84,59 @@ MATRIX = [
     ("get", "/api/users/{attendee}/", no_body, (401, 200, 404, 404, 404, 200)),
     ("patch", "/api/users/{attendee}/", lambda w: {"first_name": "Ada"}, (401, 200, 404, 404, 404, 200)),
     ("delete", "/api/users/{attendee}/", no_body, (401, 204, 404, 404, 404, 204)),
+    ("get", "/api/users/?search=user", no_body, (401, 200, 200, 200, 200, 200)),
+    ("get", "/api/friends/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("get", "/api/friends/requests/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("post", "/api/friends/requests/", lambda w: {"user": w.attendee.pk}, (401, 400, 201, 201, 201, 201)),
+    ("delete", "/api/friends/{attendee}/", no_body, (401, 404, 404, 404, 404, 404)),  # nobody's friend
+    ("get", "/api/blocks/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("post", "/api/blocks/", lambda w: {"user": w.attendee.pk}, (401, 400, 201, 201, 201, 201)),
+    ("delete", "/api/blocks/{attendee}/", no_body, (401, 404, 404, 404, 404, 404)),  # nobody blocks them
+    # The attendee wrote a public post about the organizer's event, and a comment on it.
+    ("get", "/api/posts/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("post", "/api/posts/", lambda w: {"body": "Hello"}, (401, 201, 201, 201, 201, 201)),
+    ("get", "/api/posts/{post}/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("patch", "/api/posts/{post}/", lambda w: {"body": "Edited"}, (401, 200, 403, 403, 403, 403)),
+    ("delete", "/api/posts/{post}/", no_body, (401, 204, 403, 403, 403, 204)),
+    ("post", "/api/posts/{post}/like/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("delete", "/api/posts/{post}/like/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("post", "/api/posts/{post}/share/", no_body, (401, 201, 201, 201, 201, 201)),
+    ("post", "/api/posts/{post}/hide/", no_body, (401, 403, 403, 200, 403, 200)),
+    ("post", "/api/posts/{post}/unhide/", no_body, (401, 403, 403, 200, 403, 200)),
+    ("get", "/api/posts/{post}/comments/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("post", "/api/posts/{post}/comments/", lambda w: {"body": "Hi"}, (401, 201, 201, 201, 201, 201)),
+    ("patch", "/api/comments/{comment}/", lambda w: {"body": "Edited"}, (401, 200, 403, 403, 403, 403)),
+    ("delete", "/api/comments/{comment}/", no_body, (401, 204, 403, 403, 403, 204)),
+    ("post", "/api/comments/{comment}/like/", no_body, (401, 200, 200, 200, 200, 200)),
+    ("post", "/api/comments/{comment}/hide/", no_body, (401, 403, 403, 200, 403, 200)),
+    ("get", "/api/feed/", no_body, (401, 200, 200, 200, 200, 200)),
+    # The attendee has a conversation with a friend (pal) who holds none of the roles.
+    ("get", "/api/conversations/", no_body, (401, 200, 200, 200, 200, 200)),
+    (
+        "post",
+        "/api/conversations/",
+        lambda w: {"user": w.pal.pk, "body": "Hi"},
+        (401, 201, 403, 403, 403, 403),
+    ),
+    ("get", "/api/conversations/{conversation}/messages/", no_body, (401, 200, 404, 404, 404, 404)),
+    (
+        "post",
+        "/api/conversations/{conversation}/messages/",
+        lambda w: {"body": "Hi"},
+        (401, 201, 404, 404, 404, 404),
+    ),
+    (
+        "post",
+        "/api/reports/",
+        lambda w: {"post": w.post.pk, "reason": "Spam"},
+        (401, 201, 201, 201, 201, 201),
+    ),
+    (
+        "post",
+        "/api/reports/?of=message",
+        lambda w: {"message": w.message.pk, "reason": "Spam"},
+        (401, 201, 400, 400, 400, 400),
+    ),
     ("get", "/api/events/", no_body, (200, 200, 200, 200, 200, 200)),
     ("post", "/api/events/", event_body, (401, 403, 403, 201, 201, 403)),
     ("get", "/api/events/{event}/", no_body, (200, 200, 200, 200, 200, 200)),
@@ -117,12 +173,21 @@ CASES = [
 def world(request, published_event, draft_event, organizer, attendee):
     """The attendee holds a booking at the organizer's published event; `empty` has no bookings yet."""
     people = {role: request.getfixturevalue(role) for role in ROLES[1:]}
+    post = PostFactory(author=attendee, event=published_event)
+    pal = UserFactory()
+    make_friends(attendee, pal)
+    message = send_message(sender=pal, to=attendee, body="Hello")
     return SimpleNamespace(
         **people,
         event=published_event,
         draft=draft_event,
         empty=EventFactory(organizer=organizer),
         booking=make_booking(user=attendee, event=published_event),
+        post=post,
+        comment=create_comment(post=post, author=attendee, body="First"),
+        pal=pal,
+        message=message,
+        conversation=message.conversation,
     )
 
 
@@ -132,7 +197,10 @@ def test_permission_matrix(api_client, world, method, address, body, role, expec
     if role != "anonymous":
         api_client.force_authenticate(getattr(world, role))
     url = address.format(
-        **{name: getattr(world, name).pk for name in ("attendee", "event", "draft", "empty", "booking")}
+        **{
+            name: getattr(world, name).pk
+            for name in ("attendee", "event", "draft", "empty", "booking", "post", "comment", "conversation")
+        }
     )
 
     response = getattr(api_client, method)(url, body(world))

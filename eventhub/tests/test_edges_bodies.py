@@ -44,6 +44,16 @@ BODY_OPERATIONS = [
     ("PATCH", "/api/users/{id}/", "attendee"),
     ("PATCH", "/api/users/me/", "attendee"),
     ("POST", "/api/users/me/password/", "attendee"),
+    ("POST", "/api/friends/requests/", "attendee"),
+    ("POST", "/api/blocks/", "attendee"),
+    ("POST", "/api/posts/", "attendee"),
+    ("PATCH", "/api/posts/{id}/", "attendee"),
+    ("POST", "/api/posts/{id}/share/", "attendee"),
+    ("POST", "/api/posts/{post_id}/comments/", "attendee"),
+    ("PATCH", "/api/comments/{id}/", "attendee"),
+    ("POST", "/api/conversations/", "attendee"),
+    ("POST", "/api/conversations/{conversation_id}/messages/", "attendee"),
+    ("POST", "/api/reports/", "attendee"),
 ]
 
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
@@ -94,7 +104,7 @@ def address(path, user, event) -> str:
         row_id = make_booking(user=user, event=event).pk
     else:
         row_id = event.pk if "events" in path else getattr(user, "pk", 0)
-    return path.format(event_id=event.pk, id=row_id)
+    return path.format(event_id=event.pk, post_id=row_id, conversation_id=row_id, id=row_id)
 
 
 def paid_payment(event):
