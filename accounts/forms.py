@@ -56,7 +56,15 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("timezone", "email_reminders", "email_announcements")
+        fields = (
+            "timezone",
+            "email_reminders",
+            "email_announcements",
+            "display_name",
+            "bio",
+            "friends_see_my_events",
+            "searchable",
+        )
 
     field_order = ("email", "timezone", "email_reminders", "email_announcements")
 

@@ -137,6 +137,10 @@ class UserSerializer(serializers.ModelSerializer):
             "timezone",
             "email_reminders",
             "email_announcements",
+            "display_name",
+            "bio",
+            "friends_see_my_events",
+            "searchable",
             "calendar_feed_url",
             "date_joined",
         ]

@@ -19,6 +19,7 @@ from accounts.views import safe_next
 from bookings import selectors, services, tickets
 from bookings.forms import AnswersForm, TicketChoiceForm
 from bookings.models import Booking
+from community.selectors import friends_seats
 from eventhub.errors import DomainError, ErrorCode
 from eventhub.money import format_money
 from events.calendars import events_calendar
@@ -141,6 +142,7 @@ class SeatMapView(View):
             "booking": booking,
             "moving": moving,
             "seat_map": seat_map(ticket_type),
+            "friend_seats": friends_seats(request.user, ticket_type_id=ticket_type.pk),
             "best": best_free_seat(ticket_type) if offers_best else None,
             "offers_best": offers_best,
             "chosen": chosen,

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "community.context_processors.community",
             ],
         },
     },
@@ -180,6 +181,12 @@ CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {"task": "bookings.tasks.release_expired_holds", "schedule": 60.0},
     "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
 }
+
+# Community ------------------------------------------------------------------
+# Posts and comments (each) and private messages one person may write per window.
+COMMUNITY_WRITES_PER_WINDOW = env.int("COMMUNITY_WRITES_PER_WINDOW", default=30)
+COMMUNITY_MESSAGES_PER_WINDOW = env.int("COMMUNITY_MESSAGES_PER_WINDOW", default=60)
+COMMUNITY_LIMIT_WINDOW_SECONDS = env.int("COMMUNITY_LIMIT_WINDOW_SECONDS", default=10 * 60)
 
 # Emails to people ----------------------------------------------------------
 # The reminder goes this many hours before an event starts (once per booking).

@@ -9,6 +9,7 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("payments/", include("payments.urls")),
     path("manage/", include("bookings.desk_urls")),
+    path("", include("community.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/r/<int:content_type_id>/<path:object_id>/", view_on_site),
     # Every way in shares one sign-in lockout: the admin's own pages too.

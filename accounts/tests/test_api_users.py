@@ -24,6 +24,10 @@ USER_FIELDS = {
     "timezone",
     "email_reminders",
     "email_announcements",
+    "display_name",
+    "bio",
+    "friends_see_my_events",
+    "searchable",
     "calendar_feed_url",
     "date_joined",
 }

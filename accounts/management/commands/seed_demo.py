@@ -1,7 +1,8 @@
 """Demo data for a living site: people, about thirty events, ticket types and seats, bookings and waitlists.
 
 Idempotent: people and events that already exist are left as they are.
-Everything is written through the services, so seat counters are real.
+Everything is written through the services, so seat counters are real. The demo people's friends,
+posts and messages come from community.demo.
 """
 
 import logging
@@ -18,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import set_role
 from bookings import services as booking_services
+from community.demo import seed_community
 from events import services as event_services
 from events.models import Event
 from payments import services as payment_services
@@ -277,7 +279,10 @@ class Command(BaseCommand):
         if settings.DEBUG:
             self._superuser()
         created = sum(self._event(spec, organizers, crowd) for spec in DEMO_EVENTS)
-        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} new events)."))
+        community = "friends, posts and messages added" if seed_community() else "left as it is"
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data ready ({created} new events; community {community}).")
+        )
         self._print_logins()
 
     def _user(self, username, zone, role, *, can_sign_in=True):
