@@ -276,3 +276,14 @@ def test_the_navigation_links_to_the_feed_for_signed_in_people(client, me):
     assert f'href="{FEED}"' in client.get(reverse("events:list")).content.decode()
     client.logout()
     assert f'href="{FEED}"' not in client.get(reverse("events:list")).content.decode()
+
+
+def test_authors_link_to_their_profiles_for_the_signed_in(client, attendee):
+    author = UserFactory(username="ada_l", display_name="Ada")
+    make_friends(attendee, author)
+    PostFactory(author=author, body="Hello")
+    client.force_login(attendee)
+
+    page = client.get(reverse("community:feed")).content.decode()
+
+    assert f'href="{reverse("community:profile", args=["ada_l"])}">Ada</a>' in page

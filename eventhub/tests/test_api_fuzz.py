@@ -23,9 +23,11 @@ from accounts.models import User
 from accounts.tests.factories import OrganizerFactory, UserFactory
 from bookings.models import Answer, Booking
 from bookings.tests.factories import make_booking
+from community.models import Block, Comment, Conversation, Friendship, Like, Message, Post, Report
 from eventhub.wsgi import application
 from events.models import Event, Question, Seat, TicketType
 from events.tests.factories import EventFactory
+from notifications.models import OrganizerMessage, SentEmail
 from payments.models import Invoice, InvoiceCounter, InvoiceProfile, Payment, Refund
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
@@ -115,6 +117,16 @@ class RowSnapshot:
     """
 
     MODELS = (
+        Report,
+        Like,
+        Message,
+        Conversation,
+        Comment,
+        Post,
+        Block,
+        Friendship,
+        SentEmail,
+        OrganizerMessage,
         BlacklistedToken,
         OutstandingToken,
         Invoice,
