@@ -34,4 +34,5 @@ urlpatterns = [
     path("people/<str:username>/", views.ProfileView.as_view(), name="profile"),
     path("messages/", views.ConversationsView.as_view(), name="conversations"),
     path("messages/<str:username>/", views.ConversationView.as_view(), name="conversation"),
+    path("messages/report/<int:pk>/", views.report_message, name="message_report"),
 ]

@@ -14,6 +14,7 @@ block with the viewer, either way, is not found, exactly like a name that is nob
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -21,16 +22,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from accounts.models import User, fold
 from accounts.views import safe_next
 from bookings.models import Booking
 from bookings.views import SignInThenReturnMixin
-from community import friends, messaging
+from community import friends, messaging, reports
 from community.feeds import visible_posts
 from community.forms_posts import write_with
-from community.models import MESSAGE_MAX_LENGTH, Block, Conversation, Friendship
+from community.models import MESSAGE_MAX_LENGTH, Block, Conversation, Friendship, Message
 from community.selectors import blocked_between, requests_to
 from community.templatetags.community import shown_name
 from community.views_posts import shown_page
@@ -354,3 +356,21 @@ class ConversationView(LoginRequiredMixin, View):
         return render(
             self.request, "community/conversation.html", context, status=400 if form.errors else 200
         )
+
+
+@login_required
+@require_POST
+def report_message(request, pk: int):
+    """POST: tell site staff that a message someone sent me is wrong; back to the conversation."""
+    message = Message.objects.select_related("conversation").filter(pk=pk).first()
+    try:
+        if message is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "No such message.")
+        reports.report(reporter=request.user, message=message, reason=request.POST.get("reason", ""))
+    except DomainError as refusal:
+        if refusal.code == ErrorCode.NOT_FOUND:
+            raise Http404(refusal.message) from refusal
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, "Thank you: site staff will look at it.")
+    return redirect("community:conversation", username=message.conversation.other(request.user).username)

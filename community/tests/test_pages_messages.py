@@ -177,3 +177,23 @@ def test_xss_in_a_message_renders_inert_and_links_are_marked(client, me, friend)
     assert "<script>alert" not in page
     assert "&lt;script&gt;" in page
     assert 'href="https://example.com/x" rel="nofollow ugc noopener"' in page
+
+
+def test_a_message_received_can_be_reported_once_and_nobody_elses(client, me, friend):
+    from community.models import Report
+
+    received = send_message(sender=friend, to=me, body="Buy cheap watches")
+    url = reverse("community:message_report", args=[received.pk])
+    someone = UserFactory()
+    make_friends(friend, someone)
+    other = send_message(sender=friend, to=someone, body="Hi")
+
+    response = client.post(url, {"reason": "Spam"})
+    client.post(url, {"reason": "Spam again"})
+
+    assert response.status_code == 302 and response["Location"] == conversation(friend)
+    assert list(Report.objects.values_list("message", "reason")) == [(received.pk, "Spam")]
+    assert "Report" in client.get(conversation(friend)).content.decode()
+    assert (
+        client.post(reverse("community:message_report", args=[other.pk]), {"reason": "x"}).status_code == 404
+    )
