@@ -161,7 +161,8 @@ BAD_REQUEST = PolymorphicProxySerializer(
 )
 
 ERROR_DESCRIPTIONS = {
-    400: "Invalid input: field errors, or {detail, code} for a refusal such as not_bookable.",
+    400: "Invalid input: field errors, or {detail, code} for a refusal such as not_bookable, or a malformed "
+    "request (bad_request, parse_error).",
     401: "Not signed in, or the token is invalid or expired.",
     403: "Signed in, but not allowed to do this.",
     404: "Not found, or not visible to you.",
@@ -175,8 +176,9 @@ ERROR_DESCRIPTIONS = {
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    """OpenAPI responses for these error statuses; 401 (a bad token), 429 and 503 apply to every endpoint."""
+    """OpenAPI responses for these error statuses; 400 (a malformed request: a NUL byte in the address,
+    a body that is no JSON), 401 (a bad token), 429 and 503 apply to every endpoint."""
     return {
         code: OpenApiResponse(BAD_REQUEST if code == 400 else ErrorSerializer, ERROR_DESCRIPTIONS[code])
-        for code in sorted({*statuses, 401, 429, 503})
+        for code in sorted({*statuses, 400, 401, 429, 503})
     }
