@@ -139,8 +139,9 @@ class User(AbstractUser):
 
     @property
     def name(self) -> str:
-        """How the site names a person to others: their full name, else their username."""
-        return self.get_full_name() or self.username
+        """How the site names a person to others: the name they chose to show, else their full name,
+        else their username."""
+        return self.display_name or self.get_full_name() or self.username
 
     @property
     def email_verified(self) -> bool:

@@ -22,11 +22,6 @@ def excerpt(text: str) -> str:
     return Truncator(text).chars(EXCERPT_CHARS)
 
 
-def shown_name(user) -> str:
-    # Named, not linked: an organizer may not open people's accounts.
-    return user.display_name or user.username
-
-
 class ModeratedAdminMixin:
     """Columns and actions of a post or a comment: its moderators (the organizer of the event it is
     about, and site staff) hide it and show it again, through community.posts."""
@@ -39,7 +34,7 @@ class ModeratedAdminMixin:
 
     @admin.display(description="by")
     def author_shown(self, row):
-        return shown_name(row.author)
+        return row.author.name
 
     @admin.display(description="hidden", boolean=True)
     def hidden(self, row):
@@ -147,11 +142,11 @@ class MessageAdmin(SiteStaffOnlyMixin, ReadOnlyRecordMixin, ConsoleAdminMixin, a
 
     @admin.display(description="from")
     def sender_shown(self, message):
-        return shown_name(message.sender)
+        return message.sender.name
 
     @admin.display(description="to")
     def recipient(self, message):
-        return shown_name(message.conversation.other(message.sender))
+        return message.conversation.other(message.sender).name
 
 
 REPORTED_WITH_AUTHOR = ("post__author", "comment__author", "message__sender")
@@ -182,7 +177,7 @@ class ReportAdmin(SiteStaffOnlyMixin, ReadOnlyRecordMixin, ConsoleAdminMixin, ad
 
     @admin.display(description="written by")
     def author(self, report):
-        return shown_name(reports.author_of(reports.reported_thing(report)))
+        return reports.author_of(reports.reported_thing(report)).name
 
     @admin.display(description="what was written")
     def reported_text(self, report):
@@ -194,7 +189,7 @@ class ReportAdmin(SiteStaffOnlyMixin, ReadOnlyRecordMixin, ConsoleAdminMixin, ad
 
     @admin.display(description="reported by")
     def reporter_shown(self, report):
-        return shown_name(report.reporter)
+        return report.reporter.name
 
     def describe(self, report) -> str:
         return (

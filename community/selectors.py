@@ -70,8 +70,7 @@ def friends_seats(viewer, *, ticket_type_id: int) -> dict[int, str]:
         )
         .exclude(in_a_block_with(viewer, "user"))
     )
-    rows = bookings.values_list("seat_id", "user__display_name", "user__username")
-    return {seat: display_name or username for seat, display_name, username in rows}
+    return {booking.seat_id: booking.user.name for booking in bookings.select_related("user")}
 
 
 def friends_going_to(event, viewer) -> list:
@@ -81,7 +80,9 @@ def friends_going_to(event, viewer) -> list:
     friends = get_user_model().objects.filter(
         is_friend_of(viewer), pk__in=holding, friends_see_my_events=True, is_active=True
     )
-    return list(friends.exclude(in_a_block_with(viewer)).only("username", "display_name"))
+    return list(
+        friends.exclude(in_a_block_with(viewer)).only("username", "display_name", "first_name", "last_name")
+    )
 
 
 def requests_to(user):

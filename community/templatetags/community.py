@@ -28,8 +28,8 @@ def body_html(text: str) -> str:
 
 @register.filter
 def shown_name(person: User) -> str:
-    """How the community names a person: the name they chose, else their username."""
-    return person.display_name or person.username
+    """How the community names a person: as the whole site does (User.name)."""
+    return person.name
 
 
 @register.filter
