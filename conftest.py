@@ -2,6 +2,7 @@
 
 import os
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
 from django.core.cache import cache
@@ -67,6 +68,31 @@ def draft_event(organizer):
 def past_event(organizer):
     start = timezone.now() - timedelta(days=3)
     return EventFactory(organizer=organizer, status="published", starts_at=start)
+
+
+# The data migrations that give the Organizers group its admin permissions (ORGANIZER_PERMISSIONS each).
+ORGANIZER_GRANTS = (
+    "accounts.migrations.0002_organizers_group",
+    "payments.migrations.0002_organizer_permissions",
+    "notifications.migrations.0002_organizer_permissions",
+    "community.migrations.0002_organizer_permissions",
+)
+
+
+@pytest.fixture
+def organizers_group(transactional_db):
+    """The Organizers group with every permission the migrations grant it, made again for a test
+    whose database an earlier transactional test flushed (the flush empties data migrations' rows;
+    the permissions themselves come back after every flush)."""
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name="Organizers")
+    for module in ORGANIZER_GRANTS:
+        for app_label, codename in import_module(module).ORGANIZER_PERMISSIONS:
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+    return group
 
 
 @pytest.fixture

@@ -1,26 +1,17 @@
 """The organizer console in a real browser: layout at 1280 px, named date inputs, cancelling after asking."""
 
-from importlib import import_module
-
 import pytest
-from django.contrib.auth.models import Group, Permission
 
-from accounts.services import ORGANIZERS_GROUP
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from bookings.models import Booking
 from bookings.tests.factories import fill
 from events.tests.factories import EventFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# The group's permissions come from a data migration, which a transactional test's flush empties.
-ORGANIZER_PERMISSIONS = import_module("accounts.migrations.0002_organizers_group").ORGANIZER_PERMISSIONS
 
 
 @pytest.fixture
-def organizer_page(live_server, page):
-    group, _ = Group.objects.get_or_create(name=ORGANIZERS_GROUP)
-    for app_label, codename in ORGANIZER_PERMISSIONS:
-        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+def organizer_page(live_server, page, organizers_group):
     organizer = UserFactory(role="organizer", username="olivia")
     page.goto(f"{live_server.url}/admin/login/")
     page.get_by_label("Username").fill(organizer.username)

@@ -5,7 +5,8 @@ import pytest
 import segno
 from django.urls import reverse
 
-from accounts.tests.factories import DEFAULT_PASSWORD, OrganizerFactory, UserFactory
+from accounts.tests.browser import sign_in
+from accounts.tests.factories import OrganizerFactory, UserFactory
 from bookings.models import Booking
 from bookings.tests.factories import make_booking
 from bookings.tickets import ticket_payload
@@ -15,13 +16,6 @@ from events.tests.factories import EventFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page, live_server, user) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def sign_out(page) -> None:
@@ -49,7 +43,7 @@ def test_a_ticket_booked_in_the_browser_is_typed_in_at_the_desk(live_server, pag
     event = EventFactory(organizer=organizer, title="Harbour jazz evening", capacity=3)
     errors = console_errors(page)
 
-    sign_in(page, live_server, robin)
+    sign_in(page, live_server, robin.username)
     page.goto(f"{live_server.url}{event.get_absolute_url()}")
     page.get_by_role("button", name="Book a seat").click()
     expect(page.get_by_text("You're booked for “Harbour jazz evening”")).to_be_visible()
@@ -61,7 +55,7 @@ def test_a_ticket_booked_in_the_browser_is_typed_in_at_the_desk(live_server, pag
     sign_out(page)
 
     page.set_viewport_size(PHONE)
-    sign_in(page, live_server, organizer)
+    sign_in(page, live_server, organizer.username)
     page.goto(f"{live_server.url}/manage/events/{event.pk}/check-in/")
     expect(page.get_by_text("0 of 1 checked in")).to_be_visible()
     page.get_by_label("Ticket code").fill(code)
@@ -129,7 +123,7 @@ def test_the_camera_reads_a_tickets_qr_code_and_checks_it_in(live_server, camera
     y4m_of(ticket_payload(booking), camera_video)
     errors = console_errors(page)
 
-    sign_in(page, live_server, organizer)
+    sign_in(page, live_server, organizer.username)
     page.goto(f"{live_server.url}/manage/events/{event.pk}/check-in/")
     page.get_by_role("button", name="Scan tickets with the camera").click()
 

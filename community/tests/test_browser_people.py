@@ -2,7 +2,8 @@
 
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.browser import sign_in
+from accounts.tests.factories import UserFactory
 from community.models import Friendship, Message
 from eventhub.testing import chromium
 
@@ -19,10 +20,7 @@ def signed_in(browser, live_server, username: str):
     """A page of its own (cookies of its own) for ``username``, signed in through the sign-in form."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    sign_in(page, live_server, username)
     return page
 
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.tests.browser import sign_in
+from accounts.tests.factories import UserFactory
 from community.models import Comment, Post
 from community.tests.factories import make_friends
 from eventhub.testing import chromium
@@ -17,13 +18,6 @@ def page(monkeypatch):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(15_000)
         yield page
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_friend_posts_on_an_event_page_and_another_likes_comments_and_shares(live_server, page):
