@@ -1,15 +1,18 @@
-"""Bookings as a CSV download, safe to open in a spreadsheet."""
+"""Bookings as a CSV or Excel download, safe to open in a spreadsheet."""
 
 import csv
+from io import BytesIO
 from itertools import chain
 from zoneinfo import ZoneInfo
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from bookings.models import Booking
-from events.models import Question
+from events.models import Event, Question
 
 # The columns added with ticket types come last, so spreadsheets built on the earlier ones still work;
 # one column per question asked follows them.
@@ -95,5 +98,46 @@ def bookings_csv_response(bookings, *, name: str, with_event: bool = False) -> S
     return StreamingHttpResponse(
         (writer.writerow(row) for row in chain([header], rows)),
         content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a sheet's name may not hold in Excel, and its length: 31 at most, less room for the number
+# openpyxl adds to a name already taken (two types whose names differ only in case or past the cut).
+SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+SHEET_NAME_LENGTH = 28
+
+
+def sheet_title(name: str) -> str:
+    return name.translate(SHEET_NAME_FORBIDDEN).strip()[:SHEET_NAME_LENGTH] or "Tickets"
+
+
+def excel_cell(text: str) -> str:
+    """A cell made safe by ``safe_cell``, less the control characters a workbook cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
+
+
+def attendees_workbook_response(event: Event, bookings) -> HttpResponse:
+    """``bookings`` of ``event`` as ``<name>-<date>.xlsx``: one sheet per ticket type, the CSV's columns.
+
+    Every type has its sheet, in display order, even one nobody booked yet.
+    """
+    labels = question_labels(bookings)
+    header = [excel_cell(cell) for cell in (*COLUMNS, *map(safe_cell, labels))]
+    workbook = Workbook(write_only=True)
+    sheets = {}
+    for kind in event.ticket_types.order_by("position", "pk"):
+        sheets[kind.pk] = workbook.create_sheet(sheet_title(kind.name))
+        sheets[kind.pk].append(header)
+    read = bookings.select_related(*BOOKING_RELATIONS).with_answers()
+    for booking in read.iterator(chunk_size=2000):
+        sheets[booking.ticket_type_id].append([excel_cell(cell) for cell in _row(booking, False, labels)])
+    content = BytesIO()
+    workbook.save(content)
+    filename = f"attendees-{event.pk}-{timezone.localdate():%Y-%m-%d}.xlsx"
+    return HttpResponse(
+        content.getvalue(),
+        content_type=XLSX_TYPE,
         headers={"Content-Disposition": content_disposition_header(True, filename)},
     )

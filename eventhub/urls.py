@@ -1,11 +1,14 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from accounts.views import admin_login, admin_password_change
 from eventhub.admin_tools import view_on_site
+from events.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", include("events.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
     path("bookings/", include("bookings.urls")),
     path("payments/", include("payments.urls")),
     path("manage/", include("bookings.desk_urls")),

@@ -3,12 +3,18 @@
 An organizer sees and runs only their own events; site staff see them all.
 """
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from csp.constants import NONE, UNSAFE_INLINE
+from csp.decorators import csp
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +23,7 @@ from django.utils.translation import ngettext
 
 from accounts.admin import TimezoneSelectMixin
 from bookings.admin import BookingInline
-from bookings.admin_csv import bookings_csv_response
+from bookings.admin_csv import attendees_workbook_response, bookings_csv_response
 from bookings.models import Booking
 from bookings.selectors import held_by_ticket_type
 from eventhub.admin_tools import (
@@ -30,6 +36,7 @@ from eventhub.admin_tools import (
 from eventhub.errors import DomainError
 from eventhub.money import format_money
 from events import services
+from events.dashboard import CHART_SPANS, bookings_chart
 from events.forms import (
     PAYMENT_FIELDS,
     QUESTION_FIELDS,
@@ -56,6 +63,8 @@ admin.site.index_title = "Run your events"
 admin.site.empty_value_display = "—"
 
 SEAT_ROWS_PER_PAGE = 20
+# A chart is an SVG document shown as an image: its own styles apply, nothing else loads or runs.
+CHART_POLICY = {"default-src": [NONE], "style-src": [UNSAFE_INLINE]}
 
 
 def local_start(event: Event) -> str:
@@ -244,6 +253,16 @@ class QuestionInline(EventPartInline):
     verbose_name_plural = "questions asked at booking"
 
 
+class CopyEventForm(forms.Form):
+    days = forms.IntegerField(
+        label="Days later",
+        min_value=1,
+        max_value=3650,
+        initial=7,
+        help_text="The copy starts this many days after the event; its ticket sales move with it.",
+    )
+
+
 class WhenFilter(admin.SimpleListFilter):
     title = "when"
     parameter_name = "when"
@@ -354,8 +373,76 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         return [
             path(f"{ticket_type}/layout/", wrap(self.seat_layout_view), name="events_event_seat_layout"),
             path(f"{ticket_type}/seats/", wrap(self.seat_blocking_view), name="events_event_seats"),
+            path("chart/<str:span>.svg", wrap(self.chart_view), name="events_event_chart_all"),
+            path("<int:event_id>/chart/<str:span>.svg", wrap(self.chart_view), name="events_event_chart"),
+            path("<int:event_id>/copy/", wrap(self.copy_view), name="events_event_copy"),
+            path(
+                "<int:event_id>/attendees.<str:kind>",
+                wrap(self.attendees_view),
+                name="events_event_attendees",
+            ),
             *super().get_urls(),
         ]
+
+    def managed_event(self, request, event_id: int, *, change: bool = False) -> Event:
+        """An event the user runs; any other is not found, as for an id never used."""
+        allowed = self.has_change_permission(request) if change else self.has_view_permission(request)
+        if not allowed:
+            raise PermissionDenied
+        return get_object_or_404(Event.objects.managed_by(request.user), pk=event_id)
+
+    @csp(CHART_POLICY)
+    def chart_view(self, request, span: str, event_id: int | None = None):
+        """Bookings per day or per hour as an SVG image: of one event on its clock, else of all the user
+        runs on theirs."""
+        if span not in CHART_SPANS:
+            raise Http404("No such chart.")
+        if event_id is None:
+            if not self.has_view_permission(request):
+                raise PermissionDenied
+            events, zone = Event.objects.managed_by(request.user), ZoneInfo(request.user.timezone)
+        else:
+            event = self.managed_event(request, event_id)
+            events, zone = Event.objects.filter(pk=event.pk), ZoneInfo(event.timezone)
+        return HttpResponse(bookings_chart(events, span=span, zone=zone), content_type="image/svg+xml")
+
+    def copy_view(self, request, event_id: int):
+        event = self.managed_event(request, event_id, change=True)
+        form = CopyEventForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                draft = services.copy_event(
+                    event=event, by=request.user, offset=timedelta(days=form.cleaned_data["days"])
+                )
+            except (DomainError, ValidationError) as refusal:
+                add_refusal(form, refusal)
+            else:
+                self.message_user(
+                    request,
+                    f"Copied as a draft starting {local_start(draft)}: check it, then publish.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:events_event_change", args=[draft.pk]))
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Copy {event.title}",
+            "event": event,
+            "start": local_start(event),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/events/copy_event.html", context)
+
+    def attendees_view(self, request, event_id: int, kind: str):
+        """The event's attendees (booked, awaiting payment, waitlisted) as CSV or as an Excel workbook."""
+        event = self.managed_event(request, event_id)
+        bookings = Booking.objects.active().filter(event=event).order_by("pk")
+        if kind == "csv":
+            return bookings_csv_response(bookings, name=f"attendees-{event.pk}")
+        if kind == "xlsx":
+            return attendees_workbook_response(event, bookings)
+        raise Http404("No such export.")
 
     def managed_ticket_type(self, request, event_id: int, type_id: int) -> TicketType:
         """A type of an event the user runs; any other is not found, as for an id never used."""

@@ -51,6 +51,10 @@ class DayOrInstantFilter(django_filters.IsoDateTimeFilter):
         return qs.filter(**{f"{field}__{self.lookup_expr}": value})
 
 
+# An event is upcoming until it starts, past from then on (EventQuerySet.upcoming and past).
+UPCOMING, PAST = "upcoming", "past"
+WHEN_CHOICES = [(UPCOMING, "Upcoming"), (PAST, "Past")]
+
 # The largest id the database stores (64-bit); SQLite cannot even compare a larger number.
 MAX_ID = 2**63 - 1
 
@@ -95,6 +99,12 @@ class EventFilter(django_filters.FilterSet):
     organizer = IdFilter(field_name="organizer_id", label="Organizer id")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
     status = django_filters.ChoiceFilter(choices=Event.Status.choices)
+    when = django_filters.ChoiceFilter(
+        method="filter_when",
+        choices=WHEN_CHOICES,
+        label="Upcoming or past",
+        help_text="upcoming: not started yet; past: already started. Without it, both.",
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("starts_at", "starts_at"), ("created_at", "created_at"), ("title", "title")),
         field_labels={
@@ -110,13 +120,25 @@ class EventFilter(django_filters.FilterSet):
 
     class Meta:
         model = Event
-        fields = ["search", "location", "starts_after", "starts_before", "organizer", "has_seats", "status"]
+        fields = [
+            "search",
+            "location",
+            "starts_after",
+            "starts_before",
+            "organizer",
+            "has_seats",
+            "status",
+            "when",
+        ]
 
     def filter_search(self, queryset, name, value):
         """Every typed word, folded like the stored search_text, must start a word somewhere in it."""
         for word in dict.fromkeys(search_words(value[:SEARCH_MAX_LENGTH])):
             queryset = queryset.filter(search_text__contains=f" {word}")
         return queryset
+
+    def filter_when(self, queryset, name, value):
+        return queryset.upcoming() if value == UPCOMING else queryset.past()
 
     def filter_has_seats(self, queryset, name, value):
         if value:

@@ -14,7 +14,7 @@ all beside their fields before it saves.
 import logging
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
@@ -32,6 +32,7 @@ from events.models import (
     MAX_CAPACITY,
     MIN_CAPACITY,
     Event,
+    Question,
     Seat,
     TicketType,
     row_label,
@@ -650,3 +651,84 @@ def _status_refusal(*, event: Event, status: str, by) -> DomainError | None:
     if status == Event.Status.CANCELLED:
         return None
     return _back_to_draft()
+
+
+# Copies ----------------------------------------------------------------------
+
+# What a copy takes over from its event as it is; the times move by the offset, the counters start at zero.
+COPIED_EVENT_FIELDS = (
+    "organizer",
+    "title",
+    "description",
+    "location",
+    "timezone",
+    "capacity",
+    "currency",
+    "hold_minutes",
+    "payment_providers",
+    "refund_cutoff_hours",
+)
+COPIED_TYPE_FIELDS = ("name", "description", "price", "tax_rate", "capacity", "position", "seated")
+COPIED_SEAT_FIELDS = ("row", "row_index", "number", "blocked")
+COPIED_QUESTION_FIELDS = ("label", "kind", "options", "required", "position")
+
+
+def copy_event(*, event: Event, by, offset: timedelta) -> Event:
+    """A new draft of ``event`` ``offset`` later, to run it again: its ticket types (sales windows moved
+    too), their seats (blocked ones still blocked, none held) and its questions; nobody booked yet.
+
+    The copy stays with the event's organizer; it is a new entry in calendars (an entry is its event's).
+    """
+    ensure_manages(event=event, by=by)
+    draft = Event(
+        **{name: getattr(event, name) for name in COPIED_EVENT_FIELDS},
+        starts_at=event.starts_at + offset,
+        ends_at=event.ends_at + offset,
+        status=Event.Status.DRAFT,
+    )
+    draft.full_clean()
+    raise_if(_start_refusal(draft))
+    with transaction.atomic():
+        draft.save()
+        types = {kind.pk: _copy_ticket_type(kind, draft, offset) for kind in event.ticket_types.all()}
+        _copy_seats(types)
+        _copy_questions(event, draft, types)
+    return draft
+
+
+def _moved(moment: datetime | None, offset: timedelta) -> datetime | None:
+    return None if moment is None else moment + offset
+
+
+def _copy_ticket_type(kind: TicketType, event: Event, offset: timedelta) -> TicketType:
+    return TicketType.objects.create(
+        event=event,
+        **{name: getattr(kind, name) for name in COPIED_TYPE_FIELDS},
+        sales_start=_moved(kind.sales_start, offset),
+        sales_end=_moved(kind.sales_end, offset),
+    )
+
+
+def _copy_seats(types: dict[int, TicketType]) -> None:
+    """The seats of the seated types, copied in bulk: a hall holds up to MAX_CAPACITY of them."""
+    seats = Seat.objects.filter(ticket_type_id__in=types).values("ticket_type_id", *COPIED_SEAT_FIELDS)
+    copies = (
+        Seat(ticket_type=types[seat.pop("ticket_type_id")], **seat)
+        for seat in seats.iterator(chunk_size=2_000)
+    )
+    Seat.objects.bulk_create(copies, batch_size=2_000)
+
+
+def _copy_questions(event: Event, draft: Event, types: dict[int, TicketType]) -> None:
+    questions = [
+        Question(
+            event=draft,
+            ticket_type=types.get(question.ticket_type_id),
+            **{name: getattr(question, name) for name in COPIED_QUESTION_FIELDS},
+        )
+        for question in Question.objects.filter(event=event)
+    ]
+    Question.objects.bulk_create(questions)
+    if questions:
+        Event.objects.filter(pk=draft.pk).update(asks_questions=True)
+        draft.asks_questions = True

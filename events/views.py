@@ -1,6 +1,11 @@
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from zoneinfo import ZoneInfo
+
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView
@@ -8,26 +13,44 @@ from django_filters.views import FilterView
 
 from bookings import selectors
 from bookings.forms import AnswersForm
+from eventhub.emails import absolute
+from events import discovery
 from events.calendars import event_calendar
-from events.filters import SEARCH_MAX_LENGTH, EventFilter
+from events.filters import PAST, SEARCH_MAX_LENGTH, UPCOMING, EventFilter
 from events.models import Event
 from events.selectors import questions_for, with_price_range
 
-# The list page offers three of the filter's orderings.
-SORT_CHOICES = [("starts_at", "Soonest"), ("-created_at", "Newest"), ("title", "Title")]
+# The list page offers these of the filter's orderings; the first names each tab's own order.
+SORT_CHOICES = {
+    UPCOMING: [("starts_at", "Soonest"), ("-created_at", "Newest"), ("title", "Title")],
+    PAST: [("-starts_at", "Most recent"), ("title", "Title")],
+}
+EVENTS_PER_PAGE = 12
+
+
+def _when(request) -> str:
+    """The tab a page shows: past events when asked for, else upcoming ones."""
+    return PAST if request.GET.get("when") == PAST else UPCOMING
 
 
 class EventListView(FilterView):
-    """Upcoming published events: search, filters, sorting, 12 a page."""
+    """Published events, upcoming ones or past ones: search, filters, sorting, 12 a page."""
 
     filterset_class = EventFilter
     template_name = "events/event_list.html"
-    paginate_by = 12
+    paginate_by = EVENTS_PER_PAGE
     strict = False  # a bad filter value is reported and ignored, not an empty page
 
     def get_queryset(self):
-        events = Event.objects.published_upcoming().select_related("organizer").order_by("starts_at", "pk")
-        return with_price_range(events)
+        events = Event.objects.published().select_related("organizer")
+        return with_price_range(events.order_by(*discovery.TAB_ORDER[_when(self.request)]))
+
+    def get_filterset_kwargs(self, filterset_class):
+        """The page always shows one tab, so ``when`` is never left out (nor junk) here as the API allows."""
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["data"] = self.request.GET.copy()
+        kwargs["data"]["when"] = _when(self.request)
+        return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -35,15 +58,23 @@ class EventListView(FilterView):
         statuses = selectors.active_event_ids(user=self.request.user, events=events)
         for event in events:
             event.my_status = statuses.get(event.pk)
-        context["sort_choices"] = SORT_CHOICES
+        when = _when(self.request)
+        context.update(when=when, past=when == PAST, sort_choices=SORT_CHOICES[when])
+        # Whether anything narrows the tab: moving between pages or tabs, or sorting, does not.
+        context["searched"] = bool(set(self.request.GET) - {"when", "page", "ordering"})
+        context["tab_url"] = reverse("events:list") + ("?when=past" if when == PAST else "")
         context["search_max_length"] = SEARCH_MAX_LENGTH
         return context
 
     def paginate_queryset(self, queryset, page_size):
-        """Any page address shows a page: past the end, the last; not a number or below 1, the first."""
-        paginator = self.get_paginator(queryset, page_size, orphans=self.get_paginate_orphans())
-        page = paginator.page(_page_number(self.request.GET.get(self.page_kwarg), paginator.num_pages))
-        return paginator, page, page.object_list, page.has_other_pages()
+        page = _page_of(self.request, queryset, page_size)
+        return page.paginator, page, page.object_list, page.has_other_pages()
+
+
+def _page_of(request, items, per_page: int) -> Page:
+    """Any page address shows a page: past the end, the last; not a number or below 1, the first."""
+    paginator = Paginator(items, per_page)
+    return paginator.page(_page_number(request.GET.get("page"), paginator.num_pages))
 
 
 def _page_number(requested: str | None, last: int) -> int:
@@ -106,12 +137,19 @@ def event_page_context(request, event: Event, *, answers=None, chosen_type_id: i
         "default_choice": chosen or selectors.default_choice(choices),
         "action": action,
         "waitlist_open": any(choice.on_sale and choice.sold_out for choice in choices),
+        "has_ended": event.ends_at <= timezone.now(),
+        "page_url": absolute(event.get_absolute_url()),
+        "organizer_url": _organizer_url(event.organizer),
     }
     if action.offers_booking:
         context["answers_form"] = _answers_form(event, choices, data=answers, chosen_type_id=chosen_type_id)
     if booking is not None and booking.status == booking.Status.WAITLISTED:
         context["waitlist_position"] = selectors.waitlist_position(booking)
     return context
+
+
+def _organizer_url(user) -> str | None:
+    return reverse("events:organizer", args=[user.username]) if discovery.has_public_page(user) else None
 
 
 def _answers_form(event: Event, choices, **form_options) -> AnswersForm:
@@ -124,6 +162,54 @@ def _answers_form(event: Event, choices, **form_options) -> AnswersForm:
         if question.ticket_type_id is None or question.ticket_type_id in on_sale
     ]
     return AnswersForm(questions=questions, type_names=on_sale if len(choices) > 1 else None, **form_options)
+
+
+@require_safe
+def organizer_page(request, username: str):
+    """An organizer's public page: who they are, their upcoming or past events, how many they have run."""
+    organizer = discovery.public_organizer(username)
+    if organizer is None:
+        raise Http404("No organizer goes by that name.")
+    if username != organizer.username:
+        return redirect("events:organizer", organizer.username, permanent=True)
+    when = _when(request)
+    events = with_price_range(discovery.organizer_events(organizer, when))
+    context = {
+        "organizer": organizer,
+        "events_run": discovery.events_run_by(organizer),
+        "when": when,
+        "past": when == PAST,
+        "page_obj": _page_of(request, events, EVENTS_PER_PAGE),
+    }
+    return render(request, "events/organizer.html", context)
+
+
+@require_safe
+def calendar_month(request):
+    """A month of published events as a table of weeks, each event on the day it starts where it happens.
+
+    The list's filters (search, location...) narrow it too; a month that cannot be
+    read shows the current one.
+    """
+    today = _today_of(request.user)
+    month = discovery.Month.parse(request.GET.get("month"), default=today)
+    filtered = EventFilter(request.GET, queryset=Event.objects.published(), request=request)
+    weeks = discovery.month_calendar(filtered.qs, month, today=today)
+    context = {
+        "month": month,
+        "today": today,
+        "weeks": weeks,
+        "days_with_events": [day for week in weeks for day in week if day.events],
+        "filter": filtered,
+        "search_max_length": SEARCH_MAX_LENGTH,
+    }
+    return render(request, "events/calendar_month.html", context)
+
+
+def _today_of(user):
+    """Today where the viewer is: their own zone when signed in, else the site's."""
+    zone = ZoneInfo(user.timezone) if user.is_authenticated else None
+    return timezone.localdate(timezone=zone)
 
 
 @require_safe

@@ -110,6 +110,7 @@ def test_list_operations_document_their_filters(schema):
         "organizer",
         "has_seats",
         "status",
+        "when",
         "ordering",
         "page",
         "page_size",
