@@ -11,7 +11,6 @@ a 500, and afterwards the counters match and the server logged no error.
 import email
 import io
 import json
-import os
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -27,26 +26,21 @@ import segno
 from PIL import Image
 from pypdf import PdfReader
 
-from bench.server import production_env
 from bookings.tickets import ticket_payload
 from eventhub.tests.production_server import (
     Answer,
     Client,
     Mailbox,
-    ScratchDatabase,
+    deployed,
     manage,
-    postgres_server_url,
     problem_lines,
     race,
-    redis_url,
-    start_server,
 )
 from eventhub.tests.test_production_like import (
     NEW_PASSWORD,
     PASSWORD,
     Account,
     Deployment,
-    _require_services,
     assert_no_server_error,
     assert_refusal,
 )
@@ -64,28 +58,10 @@ EMAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # between messages in one file of D
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    _require_services()
-    database = ScratchDatabase(postgres_server_url(), f"eventhub_tickets_{os.getpid()}")
-    mailbox = Mailbox(tmp_path_factory.mktemp("tickets-production-like-mail"))
     # Every account email of a run comes from 127.0.0.1; runs within the hour share the Redis count.
-    env = production_env(
-        database_url=database.url,
-        cache_url=redis_url(CACHE_DB),
-        EMAIL_URL=mailbox.email_url,
-        ACCOUNT_EMAILS_PER_ADDRESS="1000000",
-    )
-    log_path = tmp_path_factory.mktemp("tickets-production-like") / "gunicorn.log"
-    database.create()
-    server = None
-    try:
-        migrated = manage(env, "migrate", "--no-input", "--verbosity", "0")
-        assert migrated.returncode == 0, migrated.stderr
-        server = start_server(env, log_path)
-        yield Deployment(server.port, env, mailbox, [log_path])
-    finally:
-        if server is not None:
-            server.stop()
-        database.drop()
+    overrides = {"ACCOUNT_EMAILS_PER_ADDRESS": "1000000"}
+    with deployed(tmp_path_factory, name="tickets", cache_db=CACHE_DB, **overrides) as served:
+        yield Deployment(served.port, served.env, served.mailbox, [served.log_path])
 
 
 CAST = {

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -21,7 +22,8 @@ from urllib.parse import urlencode, urlsplit
 import psycopg
 from psycopg import sql
 
-from bench.server import HOST, AppServer
+from bench.server import HOST, AppServer, production_env
+from eventhub.testing import skip_unless_ci
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
@@ -97,6 +99,50 @@ def start_server(env: dict[str, str], log_path: Path, *, workers: int = 2) -> Ap
 
 
 PROBLEM_MARKERS = ("Traceback", '"level": "ERROR"', '"level": "CRITICAL"', "[ERROR]", "[CRITICAL]")
+
+
+def require_services() -> None:
+    """PostgreSQL and Redis, checked by the module fixtures that start a deployment (they run before
+    the markers' own checks)."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        skip_unless_ci("PostgreSQL (set DATABASE_URL to a postgres:// URL)")
+    if not os.environ.get("CACHE_URL", "").startswith("redis"):
+        skip_unless_ci("Redis (set CACHE_URL to a redis:// URL)")
+
+
+@dataclass
+class Served:
+    """What a deployment gives its tests: the port, its settings, its mailbox and its log."""
+
+    port: int
+    env: dict
+    mailbox: "Mailbox"
+    log_path: Path
+
+
+@contextmanager
+def deployed(tmp_path_factory, *, name: str, cache_db: int, **overrides: str):
+    """A deployment of its own for a test module: a scratch PostgreSQL database named after ``name``
+    and migrated, gunicorn serving it with Redis database ``cache_db`` as the cache, emails written
+    to a mailbox folder; ``overrides`` add settings. Everything stops and goes afterwards."""
+    require_services()
+    database = ScratchDatabase(postgres_server_url(), f"eventhub_{name}_{os.getpid()}")
+    mailbox = Mailbox(tmp_path_factory.mktemp(f"{name}-mail"))
+    env = production_env(
+        database_url=database.url, cache_url=redis_url(cache_db), EMAIL_URL=mailbox.email_url, **overrides
+    )
+    log_path = tmp_path_factory.mktemp(name) / "gunicorn.log"
+    database.create()
+    server = None
+    try:
+        migrated = manage(env, "migrate", "--no-input", "--verbosity", "0")
+        assert migrated.returncode == 0, migrated.stderr
+        server = start_server(env, log_path)
+        yield Served(server.port, env, mailbox, log_path)
+    finally:
+        if server is not None:
+            server.stop()
+        database.drop()
 
 
 class Mailbox:

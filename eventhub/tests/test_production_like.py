@@ -6,7 +6,6 @@ has its documented status and the API's error shape. At the end the booking coun
 the bookings and the server log must hold no traceback and no error line.
 """
 
-import os
 import secrets
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -19,16 +18,13 @@ from urllib.parse import urlencode
 import pytest
 
 from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN
-from bench.server import production_env
-from eventhub.testing import skip_unless_ci
 from eventhub.tests.production_server import (
     Answer,
     Client,
     Mailbox,
-    ScratchDatabase,
     confirm_address,
+    deployed,
     manage,
-    postgres_server_url,
     problem_lines,
     race,
     redis_url,
@@ -121,34 +117,10 @@ class Deployment:
         return {**ticket_type, "seats": seats.json()}
 
 
-def _require_services() -> None:
-    """Checked here, not only by the markers: this fixture starts before the markers' own checks run."""
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        skip_unless_ci("PostgreSQL (set DATABASE_URL to a postgres:// URL)")
-    if not os.environ.get("CACHE_URL", "").startswith("redis"):
-        skip_unless_ci("Redis (set CACHE_URL to a redis:// URL)")
-
-
 @pytest.fixture(scope="module")
 def deployment(tmp_path_factory):
-    _require_services()
-    database = ScratchDatabase(postgres_server_url(), f"eventhub_edges_{os.getpid()}")
-    mailbox = Mailbox(tmp_path_factory.mktemp("production-like-mail"))
-    env = production_env(
-        database_url=database.url, cache_url=redis_url(MAIN_CACHE_DB), EMAIL_URL=mailbox.email_url
-    )
-    log_path = tmp_path_factory.mktemp("production-like") / "gunicorn.log"
-    database.create()
-    server = None
-    try:
-        migrated = manage(env, "migrate", "--no-input", "--verbosity", "0")
-        assert migrated.returncode == 0, migrated.stderr
-        server = start_server(env, log_path)
-        yield Deployment(server.port, env, mailbox, [log_path])
-    finally:
-        if server is not None:
-            server.stop()
-        database.drop()
+    with deployed(tmp_path_factory, name="edges", cache_db=MAIN_CACHE_DB) as served:
+        yield Deployment(served.port, served.env, served.mailbox, [served.log_path])
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ may get a 500, and afterwards the counters match and the server logged no error.
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,24 +16,19 @@ from functools import partial
 
 import pytest
 
-from bench.server import production_env
 from eventhub.tests.production_server import (
     Answer,
     Client,
     Mailbox,
-    ScratchDatabase,
     confirm_address,
+    deployed,
     manage,
-    postgres_server_url,
     problem_lines,
     race,
-    redis_url,
-    start_server,
 )
 from eventhub.tests.test_production_like import (
     PASSWORD,
     Account,
-    _require_services,
     assert_no_server_error,
     assert_refusal,
 )
@@ -122,29 +116,13 @@ class Shop:
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):
-    _require_services()
-    database = ScratchDatabase(postgres_server_url(), f"eventhub_pay_{os.getpid()}")
-    mailbox = Mailbox(tmp_path_factory.mktemp("payments-production-like-mail"))
-    env = production_env(
-        database_url=database.url,
-        cache_url=redis_url(CACHE_DB),
-        EMAIL_URL=mailbox.email_url,
-        TEST_CARD_ENABLED="1",
-        TEST_CARD_WEBHOOK_SECRET=WEBHOOK_SECRET,
-        DEFAULT_CURRENCY="EUR",
-    )
-    log_path = tmp_path_factory.mktemp("payments-production-like") / "gunicorn.log"
-    database.create()
-    server = None
-    try:
-        migrated = manage(env, "migrate", "--no-input", "--verbosity", "0")
-        assert migrated.returncode == 0, migrated.stderr
-        server = start_server(env, log_path)
-        yield Shop(server.port, env, mailbox, log_path)
-    finally:
-        if server is not None:
-            server.stop()
-        database.drop()
+    overrides = {
+        "TEST_CARD_ENABLED": "1",
+        "TEST_CARD_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "DEFAULT_CURRENCY": "EUR",
+    }
+    with deployed(tmp_path_factory, name="pay", cache_db=CACHE_DB, **overrides) as served:
+        yield Shop(served.port, served.env, served.mailbox, served.log_path)
 
 
 @pytest.fixture(scope="module")
