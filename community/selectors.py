@@ -1,10 +1,11 @@
 """Who is whose friend and who blocks whom: the reads every community rule starts from."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from bookings.models import Booking
 from community.models import Block, Friendship
+from events.models import Event
 
 
 def is_friend_of(user, field: str = "pk") -> Q:
@@ -89,3 +90,18 @@ def requests_to(user):
     """Friend requests sent to ``user`` that wait for their answer."""
     pending = Friendship.objects.involving(user).filter(status=Friendship.Status.PENDING)
     return pending.exclude(requested_by=user)
+
+
+# "Going to" on a profile: the soonest few.
+GOING_TO_SHOWN = 10
+
+
+def events_going_to(person, *, relation: str):
+    """The upcoming events ``person`` has a confirmed place at, for a viewer who is ``relation`` to them
+    ("you", "friends", ...): shown to themselves, and to their friends when they let friends see them;
+    None for everyone else."""
+    if not (relation == "you" or (relation == "friends" and person.friends_see_my_events)):
+        return None
+    booked = Booking.objects.filter(user=person, event=OuterRef("pk"), status=Booking.Status.CONFIRMED)
+    upcoming = Event.objects.published_upcoming().filter(Exists(booked))
+    return upcoming.order_by("starts_at", "pk")[:GOING_TO_SHOWN]

@@ -17,10 +17,9 @@ BODY_HTML_HELP = (
 class AuthorSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
-    name = serializers.SerializerMethodField(help_text="Their display name, else their username.")
-
-    def get_name(self, user) -> str:
-        return user.display_name or user.username
+    name = serializers.CharField(
+        read_only=True, help_text="How the site names them: display name, else full name, else username."
+    )
 
 
 class EventSummarySerializer(serializers.ModelSerializer):

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,22 +27,18 @@ from django.views.generic import TemplateView
 
 from accounts.models import User, fold
 from accounts.views import safe_next
-from bookings.models import Booking
 from bookings.views import SignInThenReturnMixin
 from community import friends, messaging, reports
 from community.feeds import visible_posts
 from community.forms_posts import write_with
 from community.models import MESSAGE_MAX_LENGTH, Block, Conversation, Friendship, Message
-from community.selectors import blocked_between, requests_to
+from community.selectors import blocked_between, events_going_to, requests_to
 from community.templatetags.community import shown_name
 from community.views_posts import shown_page
 from eventhub.errors import DomainError, ErrorCode
-from events.models import Event
 
 PEOPLE_PER_PAGE = 20
 MESSAGES_PER_PAGE = 30
-# "Going to" on a profile: the soonest few.
-GOING_TO_SHOWN = 10
 REQUEST_GONE = "This friend request was withdrawn or answered."
 
 
@@ -95,19 +91,6 @@ def with_person(page: Page, user) -> Page:
     return page
 
 
-def going_to(person, viewer, relation_to_viewer: str) -> QuerySet[Event] | None:
-    """The upcoming events ``person`` has a confirmed place at: for themselves, and for their friends when
-    they let friends see them; None for everyone else."""
-    if not (
-        relation_to_viewer == "you" or (relation_to_viewer == "friends" and person.friends_see_my_events)
-    ):
-        return None
-    booked = Booking.objects.filter(user=person, event=OuterRef("pk"), status=Booking.Status.CONFIRMED)
-    return (
-        Event.objects.published_upcoming().filter(Exists(booked)).order_by("starts_at", "pk")[:GOING_TO_SHOWN]
-    )
-
-
 # Pages ------------------------------------------------------------------------------
 
 
@@ -145,7 +128,7 @@ class ProfileView(LoginRequiredMixin, TemplateView):
             friendship=friendship,
             relation=stands,
             page_obj=shown_page(self.request, visible_posts(viewer).filter(author=person)),
-            going_to=going_to(person, viewer, stands),
+            going_to=events_going_to(person, relation=stands),
             **kwargs,
         )
 
