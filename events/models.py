@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,12 +40,21 @@ def search_text_of(event) -> str:
     Each word is stored after a space, so " jaz" finds the words that start with "jaz"
     (jazz, Jazzy) and a one-letter word such as "b" does not match inside "about".
     """
-    words = search_words(f"{event.title}\n{event.description}\n{event.location}")
+    words = search_words(f"{event.title}\n{event.description}\n{event.location}\n{event.city}")
     return "".join(f" {word}" for word in words)
 
 
+def city_key_of(event) -> str:
+    """What the city filter compares: the city folded like search (München, munchen and MUNCHEN agree)."""
+    return " ".join(search_words(event.city))
+
+
 # Stored copies and the fields each is derived from.
-DERIVED_FIELDS = {"starts_on": {"starts_at", "timezone"}, "search_text": {"title", "description", "location"}}
+DERIVED_FIELDS = {
+    "starts_on": {"starts_at", "timezone"},
+    "search_text": {"title", "description", "location", "city"},
+    "city_key": {"city"},
+}
 
 
 def derived_fields_of(changed) -> set[str]:
@@ -77,6 +87,12 @@ def unknown_payment_providers(names) -> str | None:
         offered = ", ".join(settings.PAYMENT_PROVIDERS) or "none"
         return f"Unknown way to pay: {', '.join(unknown)}. This site offers: {offered}."
     return None
+
+
+def is_openstreetmap_url(url: str) -> bool:
+    """Whether ``url`` points to OpenStreetMap's own site (an https link, no other host)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" and parts.hostname in ("openstreetmap.org", "www.openstreetmap.org")
 
 
 class EventQuerySet(models.QuerySet):
@@ -154,11 +170,71 @@ def taken_within_event(instance, field: str) -> bool:
     return bool(instance.event_id) and others.exists()
 
 
+class Category(models.Model):
+    """One of the site's fixed kinds of event (music, tech, sports), kept by staff in the admin."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True, help_text="How the category appears in links.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Display order, lowest first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+TAG_MAX_LENGTH = 40
+
+
+class Tag(models.Model):
+    """A free word an organizer files an event under ("jazz", "outdoor"); ``slug`` is its one spelling."""
+
+    name = models.CharField(max_length=TAG_MAX_LENGTH)
+    slug = models.SlugField(max_length=TAG_MAX_LENGTH, unique=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class Series(models.Model):
+    """Events that repeat by one rule (every Tuesday, the first Friday of each month).
+
+    Each occurrence is a whole event with its own capacity and bookings; the
+    series names them together. ``rule`` is an iCalendar recurrence rule
+    (RFC 5545 RRULE, read by dateutil) on the series' own clock, so a weekly
+    event keeps its local time across daylight-saving changes.
+    """
+
+    organizer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organized_series"
+    )
+    title = models.CharField(max_length=200)
+    rule = models.CharField(max_length=500, help_text="The recurrence rule (RFC 5545 RRULE).")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.title
+
+
 class Event(SeatCounter, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
         CANCELLED = "cancelled", "Cancelled"
+
+    class Attendance(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
 
     organizer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,7 +244,45 @@ class Event(SeatCounter, models.Model):
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=10_000)
-    location = models.CharField(max_length=300, help_text="Venue and address.")
+    location = models.CharField(
+        max_length=300, help_text="Where it happens as people call it: the venue's name, or Online."
+    )
+    attendance = models.CharField(
+        max_length=16, choices=Attendance.choices, default=Attendance.IN_PERSON, verbose_name="Held"
+    )
+    address = models.CharField(
+        max_length=300, blank=True, help_text="Street and number, for people coming in person."
+    )
+    city = models.CharField(max_length=100, blank=True)
+    map_url = models.URLField(
+        blank=True,
+        max_length=500,
+        verbose_name="Map link",
+        help_text="An OpenStreetMap link to the place; empty: a map search for the address.",
+    )
+    online_url = models.URLField(
+        blank=True,
+        max_length=500,
+        verbose_name="Joining link",
+        help_text="Where an online event happens; shown only to people holding a ticket.",
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="events")
+    # Pictures made by events.images from the organizer's upload (EXIF gone, resized): the card's and
+    # the event page's banner. Empty when the event has no picture.
+    image_card = models.ImageField(upload_to="events/", blank=True, editable=False)
+    image_banner = models.ImageField(upload_to="events/", blank=True, editable=False)
+    image_alt = models.CharField(
+        max_length=200,
+        blank=True,
+        verbose_name="Picture description",
+        help_text="What the picture shows, for people who cannot see it.",
+    )
+    series = models.ForeignKey(
+        Series, on_delete=models.SET_NULL, null=True, blank=True, related_name="occurrences"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     timezone = models.CharField(
@@ -196,6 +310,11 @@ class Event(SeatCounter, models.Model):
     starts_on = models.DateField(editable=False, blank=True)
     # search_text: the folded words of the title, description and location, what search compares.
     search_text = models.TextField(editable=False, blank=True, default="")
+    # city_key: the city folded, what the city filter compares.
+    city_key = models.CharField(max_length=100, editable=False, blank=True, default="")
+    # Seats booked in the last seven days, what "popular" sorts by: rewritten every few minutes by
+    # bookings.services.refresh_popularity, so sorting costs an index read, not a count per request.
+    recent_bookings = models.PositiveIntegerField(default=0, editable=False)
     # Whether booking asks any question: set by Question's save and delete, so the booking service
     # learns it from the locked row without reading the questions. Never False while a question
     # exists (a question deleted along with its ticket type may leave it True: a wasted read only).
@@ -235,6 +354,10 @@ class Event(SeatCounter, models.Model):
             # The API's default order reads upcoming and past events along this index.
             models.Index(fields=["starts_at", "id"], name="event_starts_id_idx"),
             models.Index(fields=["starts_on"], name="event_starts_on_idx"),
+            models.Index(fields=["city_key", "starts_at"], name="event_city_starts_idx"),
+            models.Index(fields=["category", "starts_at"], name="event_category_starts_idx"),
+            models.Index(fields=["series", "starts_at"], name="event_series_starts_idx"),
+            models.Index(fields=["-recent_bookings", "starts_at"], name="event_popular_idx"),
         ]
         constraints = [
             *counter_constraints(
@@ -299,6 +422,29 @@ class Event(SeatCounter, models.Model):
     def fill_derived_fields(self) -> None:
         """Recompute the stored copies from the fields they are derived from."""
         self.starts_on, self.search_text = starts_on_of(self), search_text_of(self)
+        self.city_key = city_key_of(self)
+
+    @property
+    def is_online(self) -> bool:
+        return self.attendance == self.Attendance.ONLINE
+
+    @property
+    def map_link(self) -> str:
+        """The organizer's map link, else an OpenStreetMap search for the address ("" online or with none)."""
+        if self.is_online:
+            return ""
+        if self.map_url:
+            return self.map_url
+        place = ", ".join(part for part in (self.address, self.city) if part.strip())
+        return f"https://www.openstreetmap.org/search?{urlencode({'query': place})}" if place else ""
+
+    def _place_errors(self) -> dict[str, str]:
+        errors = {}
+        if self.map_url and not is_openstreetmap_url(self.map_url):
+            errors["map_url"] = "Give a link to openstreetmap.org (search the place there and copy the link)."
+        if self.online_url and not self.is_online:
+            errors["online_url"] = "Only an online event has a joining link."
+        return errors
 
     def clean(self):
         super().clean()
@@ -310,6 +456,9 @@ class Event(SeatCounter, models.Model):
         unknown = unknown_payment_providers(self.payment_providers)
         if unknown:
             errors["payment_providers"] = unknown
+        errors.update(self._place_errors())
+        if self.image_card and not self.image_alt.strip():
+            errors["image_alt"] = "Say in a few words what the picture shows."
         if errors:
             raise ValidationError(errors)
 
