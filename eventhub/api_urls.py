@@ -17,11 +17,12 @@ from community.api_friends import BlockViewSet, FriendRequestViewSet, FriendView
 from community.api_messages import ConversationMessagesView, ConversationViewSet, ReportView
 from community.api_posts import CommentViewSet, FeedViewSet, PostCommentViewSet, PostViewSet
 from eventhub.api_errors import api_not_found
-from events.api import EventViewSet, QuestionViewSet, TicketTypeViewSet
+from events.api import CategoryViewSet, EventViewSet, QuestionViewSet, TicketTypeViewSet
 from payments.api import InvoiceViewSet, PaymentViewSet, RefundViewSet
 
 router = DefaultRouter()
 router.register("events", EventViewSet, basename="event")
+router.register("categories", CategoryViewSet, basename="category")
 router.register(r"events/(?P<event_id>\d+)/ticket-types", TicketTypeViewSet, basename="ticket-type")
 router.register(r"events/(?P<event_id>\d+)/questions", QuestionViewSet, basename="question")
 router.register("bookings", BookingViewSet, basename="booking")

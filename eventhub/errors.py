@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     NOT_ON_SALE = "not_on_sale", HTTPStatus.BAD_REQUEST
     INVALID_SEAT = "invalid_seat", HTTPStatus.BAD_REQUEST
     INVALID_LAYOUT = "invalid_layout", HTTPStatus.BAD_REQUEST
+    INVALID_TAGS = "invalid_tags", HTTPStatus.BAD_REQUEST
     INVALID_ANSWERS = "invalid_answers", HTTPStatus.BAD_REQUEST
     EMAIL_TAKEN = "email_taken", HTTPStatus.BAD_REQUEST
     NOT_PAYABLE = "not_payable", HTTPStatus.BAD_REQUEST

@@ -38,7 +38,9 @@ from eventhub.money import format_money
 from events import services
 from events.dashboard import CHART_SPANS, bookings_chart
 from events.forms import (
+    LISTING_FIELDS,
     PAYMENT_FIELDS,
+    PLACE_FIELDS,
     QUESTION_FIELDS,
     TICKET_TYPE_FIELDS,
     TIME_FIELDS,
@@ -52,7 +54,7 @@ from events.forms import (
     TicketTypeFormSet,
     add_refusal,
 )
-from events.models import Event, Question, Seat, TicketType, row_label
+from events.models import Category, Event, Question, Seat, Tag, TicketType, row_label
 from payments import services as payment_services
 from payments.providers import provider
 from payments.selectors import revenue_by_ticket_type
@@ -318,7 +320,9 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         seats = ("capacity", "seats") if obj else ("capacity",)
         money = ("currency", "revenue") if obj else ("currency",)
         return (
-            (None, {"fields": (*who, "title", "description", "location", "status")}),
+            (None, {"fields": (*who, "title", "description", "status")}),
+            ("Where", {"fields": PLACE_FIELDS}),
+            ("Listing", {"fields": LISTING_FIELDS, "description": "How people find it on the site."}),
             ("When", {"fields": ("timezone", *TIME_FIELDS), "description": "Times are in the event's zone."}),
             ("Seats and prices", {"fields": (*seats, *money)}),
             ("Payment", {"fields": PAYMENT_FIELDS}),
@@ -646,3 +650,36 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         return bookings_csv_response(
             bookings.order_by("event__starts_at", "pk"), name="attendees", with_event=True
         )
+
+
+@admin.register(Category)
+class CategoryAdmin(ConsoleAdminMixin, admin.ModelAdmin):
+    """The site's categories, kept by staff; organizers pick from them on their events."""
+
+    list_display = ("name", "slug", "position", "events")
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    @admin.display(description="Events", ordering="event_count")
+    def events(self, category) -> int:
+        return category.event_count
+
+
+@admin.register(Tag)
+class TagAdmin(ConsoleAdminMixin, admin.ModelAdmin):
+    """Tags come from what organizers type; staff correct a spelling or remove one here."""
+
+    list_display = ("name", "slug", "events")
+    search_fields = ("name", "slug")
+    readonly_fields = ("slug",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    @admin.display(description="Events", ordering="event_count")
+    def events(self, tag) -> int:
+        return tag.event_count

@@ -15,9 +15,10 @@ from eventhub.permissions import IsOrganizer, ManagesEvent
 from events import services
 from events.calendars import event_calendar
 from events.filters import EventFilter
-from events.models import Event
+from events.models import Category, Event
 from events.selectors import UpcomingThenPast
 from events.serializers import (
+    CategorySerializer,
     EventDetailSerializer,
     EventSerializer,
     QuestionSerializer,
@@ -62,8 +63,8 @@ class EventViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         events = (
             Event.objects.visible_to(self.request.user)
-            .select_related("organizer")
-            .prefetch_related("ticket_types")
+            .select_related("organizer", "category")
+            .prefetch_related("ticket_types", "tags")
         )
         # One event's page shows its questions; lists leave them out (and the seat map reads only types).
         return events.prefetch_related("questions") if self.action in DETAIL_ACTIONS else events
@@ -131,6 +132,21 @@ class EventViewSet(viewsets.ModelViewSet):
         response = HttpResponse(event_calendar(event), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, f"{event.slug or 'event'}.ics")
         return response
+
+
+@extend_schema_view(
+    list=extend_schema(description="The categories events are filed under, in the site's order."),
+    retrieve=extend_schema(responses={200: CategorySerializer, **error_responses(404)}),
+)
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The site's fixed list of categories (kept by staff in the admin); filter events with ?category=."""
+
+    queryset = Category.objects.all()
+    serializer_class = CategorySerializer
+    permission_classes = [AllowAny]
+    lookup_field = "slug"
+    pagination_class = None
+    filterset_class = None
 
 
 EVENT_ID = OpenApiParameter("event_id", int, OpenApiParameter.PATH, description="The event's id.")

@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
 from eventhub.text import search_words
-from events.models import Event
+from events.models import Category, Event
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -71,6 +72,15 @@ class IdFilter(django_filters.NumberFilter):
         return None  # max_value above is the bound
 
 
+class ThenSoonestOrderingFilter(django_filters.OrderingFilter):
+    """Orders as asked, then soonest first: events equal in the asked order (as popular, say) keep one
+    order from page to page."""
+
+    def filter(self, qs, value):
+        ordered = super().filter(qs, value)
+        return ordered.order_by(*ordered.query.order_by, "starts_at", "pk") if value else ordered
+
+
 class EventFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
@@ -96,6 +106,23 @@ class EventFilter(django_filters.FilterSet):
         "includes the whole of that calendar day where the event happens, in its own time zone; "
         "a date and time with an offset (ISO 8601) is an instant.",
     )
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(),
+        to_field_name="slug",
+        label="Category",
+        help_text="A category's slug, such as music.",
+    )
+    tag = django_filters.CharFilter(
+        method="filter_tag", label="Tag", help_text="Events filed under this tag, in any spelling of it."
+    )
+    city = django_filters.CharFilter(
+        method="filter_city",
+        label="City",
+        help_text="Events in this city, whatever its case or accents (Munchen finds München).",
+    )
+    attendance = django_filters.ChoiceFilter(
+        choices=Event.Attendance.choices, label="Held", help_text="in_person or online."
+    )
     organizer = IdFilter(field_name="organizer_id", label="Organizer id")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
     status = django_filters.ChoiceFilter(choices=Event.Status.choices)
@@ -105,9 +132,16 @@ class EventFilter(django_filters.FilterSet):
         label="Upcoming or past",
         help_text="upcoming: not started yet; past: already started. Without it, both.",
     )
-    ordering = django_filters.OrderingFilter(
-        fields=(("starts_at", "starts_at"), ("created_at", "created_at"), ("title", "title")),
+    ordering = ThenSoonestOrderingFilter(
+        fields=(
+            ("starts_at", "starts_at"),
+            ("created_at", "created_at"),
+            ("title", "title"),
+            ("recent_bookings", "popularity"),
+        ),
         field_labels={
+            "-popularity": "Most popular",
+            "popularity": "Least popular",
             "starts_at": "Soonest",
             "-starts_at": "Latest",
             "created_at": "Oldest listing",
@@ -123,6 +157,10 @@ class EventFilter(django_filters.FilterSet):
         fields = [
             "search",
             "location",
+            "category",
+            "tag",
+            "city",
+            "attendance",
             "starts_after",
             "starts_before",
             "organizer",
@@ -136,6 +174,12 @@ class EventFilter(django_filters.FilterSet):
         for word in dict.fromkeys(search_words(value[:SEARCH_MAX_LENGTH])):
             queryset = queryset.filter(search_text__contains=f" {word}")
         return queryset
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(tags__slug=slugify(value[:SEARCH_MAX_LENGTH]))
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(city_key=" ".join(search_words(value[:SEARCH_MAX_LENGTH])))
 
     def filter_when(self, queryset, name, value):
         return queryset.upcoming() if value == UPCOMING else queryset.past()

@@ -25,6 +25,8 @@ from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Ev
 from events.services import MAX_ROWS, MAX_SEATS_PER_ROW, SeatLayout
 
 TIME_FIELDS = ("starts_at", "ends_at")
+PLACE_FIELDS = ("attendance", "location", "address", "city", "map_url", "online_url")
+LISTING_FIELDS = ("category", "tags")  # how people find it
 PAYMENT_FIELDS = ("hold_minutes", "payment_providers", "refund_cutoff_hours")  # how an event takes money
 TICKET_TYPE_FIELDS = (
     "name",
@@ -144,6 +146,18 @@ class EventClockMixin:
         return self.instance.pk is not None and name not in self.changed_data
 
 
+class TagsField(forms.CharField):
+    """Tags typed as one line, separated by commas; the service cleans the names (trims, drops repeats)."""
+
+    widget = forms.TextInput(attrs={"size": 60})
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        return [name for name in super().to_python(value).split(",") if name.strip()]
+
+
 class EventAdminForm(EventClockMixin, forms.ModelForm):
     """Only validates: whatever the services would refuse shows beside its field, all at once.
 
@@ -174,6 +188,10 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick none to offer every way to pay this site takes.",
     )
+    tags = TagsField(
+        required=False,
+        help_text=f"Words people find it by, separated by commas (jazz, outdoor), at most {services.MAX_TAGS}.",
+    )
 
     class Meta:
         model = Event
@@ -181,7 +199,8 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
             "organizer",
             "title",
             "description",
-            "location",
+            *PLACE_FIELDS,
+            "category",
             "status",
             "capacity",
             "currency",
@@ -202,6 +221,7 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
             ]
         else:
             self.show_times_in(ZoneInfo(self.instance.timezone))
+            self.initial["tags"] = [tag.name for tag in self.instance.tags.all()]
 
     def clean(self):
         cleaned = super().clean()

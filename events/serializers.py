@@ -10,10 +10,11 @@ from rest_framework import serializers
 
 from accounts.models import User
 from events.filters import MAX_ID
-from events.models import Event, Question, Seat, TicketType
+from events.models import TAG_MAX_LENGTH, Category, Event, Question, Seat, TicketType
 from events.services import (
     MAX_ROWS,
     MAX_SEATS_PER_ROW,
+    MAX_TAGS,
     SeatLayout,
     create_event,
     create_ticket_type,
@@ -266,6 +267,20 @@ class ProviderNamesField(serializers.MultipleChoiceField):
         return list(value)
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class TagNamesField(serializers.ListField):
+    """An event's tags by name; written as a list the service cleans (trimmed, each once)."""
+
+    def to_representation(self, data):
+        return [tag.name for tag in data.all()]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["slug", "name"]
+
+
 class EventSerializer(serializers.ModelSerializer):
     """An event. Times are shown with the offset of the event's own time zone."""
 
@@ -285,6 +300,25 @@ class EventSerializer(serializers.ModelSerializer):
     )
     organizer = OrganizerSerializer(read_only=True)
     ticket_types = TicketTypeSerializer(many=True, read_only=True)
+    category = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The category's slug (GET /api/categories/ lists them), or null.",
+    )
+    tags = TagNamesField(
+        child=serializers.CharField(max_length=TAG_MAX_LENGTH),
+        required=False,
+        max_length=MAX_TAGS,
+        help_text=f"Free words the event is filed under, at most {MAX_TAGS}; "
+        "a tag differing only in case or accents is the same tag.",
+    )
+    map_link = serializers.CharField(
+        read_only=True,
+        help_text="A map of the place: the organizer's OpenStreetMap link, else a search for the address; "
+        "empty for online events.",
+    )
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -294,6 +328,14 @@ class EventSerializer(serializers.ModelSerializer):
             "title",
             "description",
             "location",
+            "attendance",
+            "address",
+            "city",
+            "map_url",
+            "map_link",
+            "online_url",
+            "category",
+            "tags",
             "starts_at",
             "ends_at",
             "timezone",
@@ -309,9 +351,23 @@ class EventSerializer(serializers.ModelSerializer):
             "url",
         ]
 
+        extra_kwargs = {
+            "online_url": {
+                "help_text": "Where an online event happens: shown only to those who run it "
+                "here, and to ticket holders on their ticket."
+            },
+        }
+
     def to_representation(self, instance):
         with timezone.override(instance.timezone):
-            return super().to_representation(instance)
+            shown = super().to_representation(instance)
+        if not self._runs(instance):
+            shown.pop("online_url")
+        return shown
+
+    def _runs(self, event) -> bool:
+        request = self.context.get("request")
+        return request is not None and event.is_managed_by(request.user)
 
     def create(self, validated_data):
         return create_event(**validated_data)

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.text import slugify
 
 from eventhub.errors import DomainError, ErrorCode, raise_if
 from eventhub.money import default_currency
@@ -31,9 +32,12 @@ from events.models import (
     DEFAULT_TICKET_TYPE_NAME,
     MAX_CAPACITY,
     MIN_CAPACITY,
+    TAG_MAX_LENGTH,
+    Category,
     Event,
     Question,
     Seat,
+    Tag,
     TicketType,
     row_label,
 )
@@ -46,6 +50,12 @@ EDITABLE_FIELDS = (
     "title",
     "description",
     "location",
+    "attendance",
+    "address",
+    "city",
+    "map_url",
+    "online_url",
+    "category",
     "starts_at",
     "ends_at",
     "timezone",
@@ -55,10 +65,21 @@ EDITABLE_FIELDS = (
     "refund_cutoff_hours",
 )
 # What a calendar entry shows: a change to one of these is a new revision of the entry.
-CALENDAR_FIELDS = ("title", "description", "location", "starts_at", "ends_at", "timezone")
+CALENDAR_FIELDS = (
+    "title",
+    "description",
+    "location",
+    "attendance",
+    "address",
+    "city",
+    "starts_at",
+    "ends_at",
+    "timezone",
+)
 # What booked people are told about when it changes (events.signals.event_changed).
-ANNOUNCED_FIELDS = ("starts_at", "ends_at", "location", "timezone")
+ANNOUNCED_FIELDS = ("starts_at", "ends_at", "location", "attendance", "address", "city", "timezone")
 NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.PUBLISHED)
+MAX_TAGS = 10
 
 Refusal = DomainError | ValidationError
 
@@ -69,6 +90,13 @@ class EventChanges(TypedDict, total=False):
     title: str
     description: str
     location: str
+    attendance: str
+    address: str
+    city: str
+    map_url: str
+    online_url: str
+    category: Category | None
+    tags: list[str]
     starts_at: datetime
     ends_at: datetime
     timezone: str
@@ -78,6 +106,51 @@ class EventChanges(TypedDict, total=False):
     hold_minutes: int
     payment_providers: list[str]
     refund_cutoff_hours: int
+
+
+class Place(TypedDict, total=False):
+    """Where an event happens and how it is listed, beside its location (create_event's own arguments)."""
+
+    attendance: str
+    address: str
+    city: str
+    map_url: str
+    online_url: str
+    category: Category | None
+
+
+def clean_tags(names: list[str]) -> list[str]:
+    """The tags as they will be kept: trimmed, each once whatever its case, at most MAX_TAGS of them.
+
+    Refuses (field ``tags``) a tag too long or with nothing to link by (no letter or digit).
+    """
+    kept: dict[str, str] = {}
+    for name in names:
+        name = " ".join(str(name).split())
+        if not name:
+            continue
+        if len(name) > TAG_MAX_LENGTH:
+            raise _tags_refusal(f"A tag has at most {TAG_MAX_LENGTH} characters: “{name[:50]}” is longer.")
+        slug = slugify(name)
+        if not slug:
+            raise _tags_refusal(f"“{name}” cannot be a tag: use letters or digits.")
+        kept.setdefault(slug, name)
+    if len(kept) > MAX_TAGS:
+        raise _tags_refusal(f"An event has at most {MAX_TAGS} tags.")
+    return list(kept.values())
+
+
+def _tags_refusal(message: str) -> DomainError:
+    return DomainError(ErrorCode.INVALID_TAGS, message, field="tags")
+
+
+def _set_tags(event: Event, names: list[str]) -> None:
+    """File ``event`` under exactly the tags ``names`` (already cleaned), adding the tags new to the site."""
+    slugs = {slugify(name): name for name in names}
+    Tag.objects.bulk_create(
+        [Tag(name=name, slug=slug) for slug, name in slugs.items()], ignore_conflicts=True
+    )
+    event.tags.set(Tag.objects.filter(slug__in=slugs))
 
 
 def _start_refusal(event: Event) -> ValidationError | None:
@@ -134,17 +207,21 @@ def create_event(
     hold_minutes: int | None = None,
     payment_providers: list[str] | None = None,
     refund_cutoff_hours: int = 0,
+    tags: list[str] | None = None,
+    **place: Unpack[Place],
 ) -> Event:
     """Create an event (a draft unless told otherwise) run by ``organizer``, in their time zone by default.
 
     It sells one free general admission of its capacity until the organizer adds other ticket types.
     """
     raise_if(_new_status_refusal(status))
+    tags = clean_tags(tags or [])
     event = Event(
         organizer=organizer,
         title=title,
         description=description,
         location=location,
+        **place,
         starts_at=starts_at,
         ends_at=ends_at,
         timezone=timezone or organizer.timezone,
@@ -159,6 +236,7 @@ def create_event(
     raise_if(_start_refusal(event))
     with transaction.atomic():
         event.save()
+        _set_tags(event, tags)
         # Every event sells at least one type: until the organizer adds others, this one.
         TicketType.objects.create(event=event, name=DEFAULT_TICKET_TYPE_NAME, capacity=capacity)
         if status == Event.Status.PUBLISHED:
@@ -175,9 +253,13 @@ def update_event(*, event: Event, by, **changes: Unpack[EventChanges]) -> Event:
         raise _change_not_allowed()
     capacity = changes.pop("capacity", None)
     status = changes.pop("status", None)
+    tags = changes.pop("tags", None)
+    tags = None if tags is None else clean_tags(tags)
     with transaction.atomic():
         # Compare with the locked row, not the caller's copy, which may be stale.
         event = lock_event(event.pk)
+        if tags is not None:
+            _set_tags(event, tags)
         if capacity is not None and capacity != event.capacity:
             _change_capacity_locked(event=event, capacity=capacity, by=by)
         moved = _moves(event, changes)
@@ -616,7 +698,7 @@ def new_event_refusals(*, organizer, **fields: Unpack[EventChanges]) -> list[Ref
     """Every refusal create_event would give these fields, beyond the model's own validation."""
     status = fields.get("status", Event.Status.DRAFT)
     candidate = _with(Event(organizer=organizer, status=Event.Status.DRAFT), fields)
-    refusals = [_new_status_refusal(status), _start_refusal(candidate)]
+    refusals = [_new_status_refusal(status), _start_refusal(candidate), _tags_check(fields)]
     if status == Event.Status.PUBLISHED:
         refusals.append(_about_status(publish_refusal(event=candidate, by=organizer)))
     return [refusal for refusal in refusals if refusal is not None]
@@ -631,7 +713,7 @@ def event_change_refusals(*, event: Event, by, **changes: Unpack[EventChanges]) 
     if not event.is_managed_by(by):
         return [_change_not_allowed()]
     candidate = _with(event, changes)
-    refusals = []
+    refusals = [_tags_check(changes)]
     capacity, status = changes.get("capacity"), changes.get("status")
     if capacity is not None and capacity != event.capacity:
         refusals.append(_capacity_refusal(event=event, capacity=capacity))
@@ -641,6 +723,14 @@ def event_change_refusals(*, event: Event, by, **changes: Unpack[EventChanges]) 
     if status is not None and status != event.status:
         refusals.append(_about_status(_status_refusal(event=candidate, status=status, by=by)))
     return [refusal for refusal in refusals if refusal is not None]
+
+
+def _tags_check(fields: EventChanges) -> DomainError | None:
+    try:
+        clean_tags(fields.get("tags") or [])
+    except DomainError as refusal:
+        return refusal
+    return None
 
 
 def _status_refusal(*, event: Event, status: str, by) -> DomainError | None:
@@ -661,6 +751,12 @@ COPIED_EVENT_FIELDS = (
     "title",
     "description",
     "location",
+    "attendance",
+    "address",
+    "city",
+    "map_url",
+    "online_url",
+    "category",
     "timezone",
     "capacity",
     "currency",
@@ -690,6 +786,7 @@ def copy_event(*, event: Event, by, offset: timedelta) -> Event:
     raise_if(_start_refusal(draft))
     with transaction.atomic():
         draft.save()
+        draft.tags.set(event.tags.all())
         types = {kind.pk: _copy_ticket_type(kind, draft, offset) for kind in event.ticket_types.all()}
         _copy_seats(types)
         _copy_questions(event, draft, types)

@@ -19,6 +19,7 @@ from bookings.models import Booking
 from bookings.tickets import qr_png
 from eventhub.emails import Attachment, absolute, build_email
 from events.calendars import event_calendar
+from events.models import Event
 from notifications.models import SentEmail
 from payments.invoicing import pdf_of
 from payments.models import Invoice, Payment, Refund
@@ -33,6 +34,9 @@ CHANGE_LABELS = {
     "starts_at": "Starts",
     "ends_at": "Ends",
     "location": "Place",
+    "attendance": "Held",
+    "address": "Address",
+    "city": "City",
     "timezone": "Event's time zone",
 }
 TIME_FIELDS = ("starts_at", "ends_at")
@@ -222,4 +226,6 @@ def _plain(value):
 
 
 def _from_plain(name: str, value):
+    if name == "attendance":
+        return Event.Attendance(value).label if value in Event.Attendance.values else value
     return datetime.fromisoformat(value) if name in TIME_FIELDS else value

@@ -4,7 +4,16 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import OrganizerFactory
-from events.models import DEFAULT_TICKET_TYPE_NAME, Event, TicketType
+from events.models import DEFAULT_TICKET_TYPE_NAME, Category, Event, TicketType
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
 
 
 class EventFactory(factory.django.DjangoModelFactory):

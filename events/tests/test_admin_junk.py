@@ -22,7 +22,12 @@ OUR_MODELS = sorted(
     (model for model in admin.site._registry if model._meta.app_label in OUR_APPS),
     key=lambda model: model._meta.label,
 )
-ORGANIZER_MODELS = [model for model in OUR_MODELS if model._meta.app_label != "accounts"]
+# Accounts, categories and tags are kept by staff alone.
+ORGANIZER_MODELS = [
+    model
+    for model in OUR_MODELS
+    if model._meta.app_label != "accounts" and model._meta.label not in {"events.Category", "events.Tag"}
+]
 # An organizer's invoice details offer no actions: a post there is a plain visit of the list.
 ACTION_MODELS = [model for model in ORGANIZER_MODELS if model._meta.model_name != "invoiceprofile"]
 
