@@ -138,6 +138,8 @@ class Booking(models.Model):
             models.Index(
                 fields=["hold_expires_at"], condition=models.Q(status="pending"), name="booking_hold_idx"
             ),
+            # The last week's bookings, read by the periodic popularity refresh.
+            models.Index(fields=["created_at"], name="booking_created_idx"),
         ]
 
     def __str__(self):

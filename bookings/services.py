@@ -355,6 +355,27 @@ def release_expired_holds(*, events: int = 1000) -> int:
     return released
 
 
+POPULARITY_DAYS = 7
+
+
+def refresh_popularity() -> int:
+    """Rewrite each event's recent_bookings (places taken in the last POPULARITY_DAYS days, by bookings
+    still holding one), what sorting by popularity reads; the periodic job. Returns the events changed.
+
+    Each event is written in its own short statement, only when its number changed, so a sale in
+    progress waits for one row update at most, never for the whole refresh.
+    """
+    since = timezone.now() - timedelta(days=POPULARITY_DAYS)
+    recent = Booking.objects.filter(created_at__gte=since, status__in=Booking.HOLDING_STATUSES)
+    counts = dict(recent.order_by().values_list("event_id").annotate(places=Count("pk")))
+    was = dict(Event.objects.filter(pk__in=counts).values_list("pk", "recent_bookings"))
+    changed = [pk for pk, places in sorted(counts.items()) if was.get(pk, places) != places]
+    for pk in changed:
+        Event.objects.filter(pk=pk).update(recent_bookings=counts[pk])
+    faded = Event.objects.filter(recent_bookings__gt=0).exclude(pk__in=counts).update(recent_bookings=0)
+    return len(changed) + faded
+
+
 def _refuse_unless_bookable(*, user, event: Event, waitlist: bool) -> None:
     refusal = booking_refusal(user=user, event=event)
     if refusal is not None:

@@ -181,6 +181,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {"task": "bookings.tasks.release_expired_holds", "schedule": 60.0},
     "send-reminders": {"task": "notifications.tasks.send_reminders", "schedule": 300.0},
+    "refresh-popularity": {"task": "bookings.tasks.refresh_popularity", "schedule": 600.0},
 }
 
 # Community ------------------------------------------------------------------

@@ -64,10 +64,12 @@ class EventViewSet(viewsets.ModelViewSet):
         events = (
             Event.objects.visible_to(self.request.user)
             .select_related("organizer", "category")
-            .prefetch_related("ticket_types", "tags")
+            .prefetch_related("ticket_types")
         )
-        # One event's page shows its questions; lists leave them out (and the seat map reads only types).
-        return events.prefetch_related("questions") if self.action in DETAIL_ACTIONS else events
+        # One event's page shows its questions; lists leave them out; the seat map reads only types.
+        if self.action in DETAIL_ACTIONS:
+            return events.prefetch_related("tags", "questions")
+        return events.prefetch_related("tags") if self.action == "list" else events
 
     def get_serializer_class(self):
         return EventDetailSerializer if self.action in DETAIL_ACTIONS else EventSerializer

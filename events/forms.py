@@ -146,6 +146,18 @@ class EventClockMixin:
         return self.instance.pk is not None and name not in self.changed_data
 
 
+def model_url_field(name: str) -> forms.URLField:
+    """The event's link field ``name`` as a form field; a link typed without a scheme is read as https."""
+    field = Event._meta.get_field(name)
+    return forms.URLField(
+        required=False,
+        max_length=field.max_length,
+        assume_scheme="https",
+        label=field.verbose_name[:1].upper() + field.verbose_name[1:],
+        help_text=field.help_text,
+    )
+
+
 class TagsField(forms.CharField):
     """Tags typed as one line, separated by commas; the service cleans the names (trims, drops repeats)."""
 
@@ -188,9 +200,11 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick none to offer every way to pay this site takes.",
     )
+    map_url = model_url_field("map_url")
+    online_url = model_url_field("online_url")
     tags = TagsField(
         required=False,
-        help_text=f"Words people find it by, separated by commas (jazz, outdoor), at most {services.MAX_TAGS}.",
+        help_text=f"Words people find it by, comma-separated (jazz, outdoor); at most {services.MAX_TAGS}.",
     )
 
     class Meta:

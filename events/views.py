@@ -17,12 +17,17 @@ from eventhub.emails import absolute
 from events import discovery
 from events.calendars import event_calendar
 from events.filters import PAST, SEARCH_MAX_LENGTH, UPCOMING, EventFilter
-from events.models import Event
+from events.models import Category, Event
 from events.selectors import questions_for, with_price_range
 
 # The list page offers these of the filter's orderings; the first names each tab's own order.
 SORT_CHOICES = {
-    UPCOMING: [("starts_at", "Soonest"), ("-created_at", "Newest"), ("title", "Title")],
+    UPCOMING: [
+        ("starts_at", "Soonest"),
+        ("-popularity", "Most popular"),
+        ("-created_at", "Newest"),
+        ("title", "Title"),
+    ],
     PAST: [("-starts_at", "Most recent"), ("title", "Title")],
 }
 EVENTS_PER_PAGE = 12
@@ -42,7 +47,7 @@ class EventListView(FilterView):
     strict = False  # a bad filter value is reported and ignored, not an empty page
 
     def get_queryset(self):
-        events = Event.objects.published().select_related("organizer")
+        events = Event.objects.published().select_related("organizer", "category")
         return with_price_range(events.order_by(*discovery.TAB_ORDER[_when(self.request)]))
 
     def get_filterset_kwargs(self, filterset_class):
@@ -64,6 +69,8 @@ class EventListView(FilterView):
         context["searched"] = bool(set(self.request.GET) - {"when", "page", "ordering"})
         context["tab_url"] = reverse("events:list") + ("?when=past" if when == PAST else "")
         context["search_max_length"] = SEARCH_MAX_LENGTH
+        context["categories"] = list(Category.objects.all())
+        context["attendance_choices"] = Event.Attendance.choices
         return context
 
     def paginate_queryset(self, queryset, page_size):
@@ -94,7 +101,7 @@ class EventDetailView(DetailView):
     context_object_name = "event"
 
     def get_queryset(self):
-        return Event.objects.visible_to(self.request.user).select_related("organizer")
+        return Event.objects.visible_to(self.request.user).select_related("organizer", "category")
 
     def get(self, request, *args, **kwargs):
         self.object = get_object_or_404(self.get_queryset(), pk=kwargs["pk"])
@@ -140,12 +147,20 @@ def event_page_context(request, event: Event, *, answers=None, chosen_type_id: i
         "has_ended": event.ends_at <= timezone.now(),
         "page_url": absolute(event.get_absolute_url()),
         "organizer_url": _organizer_url(event.organizer),
+        "tags": list(event.tags.all()),
+        "show_joining_link": bool(event.online_url) and _holds_a_seat_or_runs(user, event, booking),
     }
     if action.offers_booking:
         context["answers_form"] = _answers_form(event, choices, data=answers, chosen_type_id=chosen_type_id)
     if booking is not None and booking.status == booking.Status.WAITLISTED:
         context["waitlist_position"] = selectors.waitlist_position(booking)
     return context
+
+
+def _holds_a_seat_or_runs(user, event: Event, booking) -> bool:
+    """Who an online event's joining link is for: those with a confirmed ticket, and who run the event."""
+    confirmed = booking is not None and booking.status == booking.Status.CONFIRMED
+    return confirmed or event.is_managed_by(user)
 
 
 def _organizer_url(user) -> str | None:

@@ -204,9 +204,10 @@ def test_event_page_query_count_does_not_grow_with_types(
 ):
     services.book(user=attendee, event=gala, ticket_type=vip(gala))
     client.force_login(attendee)
-    # 12: the page's own 6, the navigation's community counts (2) and the community's part of the
-    # page (4: friends going, the discussion's posts and the two block lists they are read past).
-    with django_assert_max_num_queries(12) as few:
+    # 13: the page's own 7 (its tags among them), the navigation's community counts (2) and the
+    # community's part of the page (4: friends going, the discussion's posts and the two block lists
+    # they are read past).
+    with django_assert_max_num_queries(13) as few:
         client.get(gala.get_absolute_url())
     for n in range(30):
         TicketTypeFactory(event=gala, name=f"Tier {n}", sales_start=timezone.now() + timedelta(days=1))

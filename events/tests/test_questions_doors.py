@@ -79,7 +79,7 @@ def test_event_lists_leave_the_questions_to_each_events_page(api_client, django_
         event = EventFactory(organizer=OrganizerFactory())
         ask(event, "Dietary needs")
 
-    with django_assert_max_num_queries(3):  # the count, the page with organizers, types
+    with django_assert_max_num_queries(4):  # the count, the page with organizers, types, tags
         listed = api_client.get("/api/events/", {"page_size": 30, "ordering": "starts_at"})
 
     assert all("questions" not in item for item in listed.json()["results"])
