@@ -364,6 +364,11 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         obj.pk = saved.pk
         obj.refresh_from_db()
 
+    def save_related(self, request, form, formsets, change):
+        """The inlines only: save_model's services have written the event's tags with its fields."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
     def save_formset(self, request, form, formset, change):
         if isinstance(formset, TicketTypeFormSet):
             formset.save_through_services(by=request.user)

@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0006_tickets_and_check_in_by'),
-        ('events', '0009_discovery_and_series'),
+        ("bookings", "0006_tickets_and_check_in_by"),
+        ("events", "0009_discovery_and_series"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['created_at'], name='booking_created_idx'),
+            model_name="booking",
+            index=models.Index(fields=["created_at"], name="booking_created_idx"),
         ),
     ]
