@@ -148,7 +148,7 @@ def _facts(booking) -> list[tuple[str, str]]:
     rows = [("When", _time_range(event, event.timezone))]
     if user.timezone != event.timezone:
         rows.append(("Your time", _time_range(event, user.timezone)))
-    rows += [("Where", event.location), ("Ticket", booking.ticket_type.name)]
+    rows += [("Where", event.place), ("Ticket", booking.ticket_type.name)]
     if booking.seat_id:
         rows.append(("Seat", booking.seat.label))
     rows += [("Attendee", user.name), ("Status", booking.status_label)]

@@ -12,12 +12,6 @@ from events.models import Event
 PRODUCT_ID = "-//eventhub//events//EN"
 
 
-def place_of(event: Event) -> str:
-    """Where the event happens in one line: the venue, then its address and city when it has them."""
-    parts = (event.location, event.address, event.city)
-    return ", ".join(dict.fromkeys(part.strip() for part in parts if part.strip()))
-
-
 def calendar_uid(event: Event) -> str:
     """The entry's identity, the same across every change, so calendars update it instead of adding one."""
     return f"event-{event.pk}@{settings.SITE_URL.split('://', 1)[-1]}"
@@ -52,7 +46,7 @@ def _entry(event: Event) -> CalendarEvent:
     entry.add("dtstart", event.starts_at.astimezone(zone))
     entry.add("dtend", event.ends_at.astimezone(zone))
     entry.add("summary", event.title)
-    entry.add("location", place_of(event))
+    entry.add("location", event.place)
     entry.add("url", f"{settings.SITE_URL}{event.get_absolute_url()}")
     if event.description:
         entry.add("description", event.description)

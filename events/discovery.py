@@ -43,7 +43,7 @@ def public_organizer(username: str) -> User | None:
 
 def organizer_events(organizer: User, when: str):
     """The organizer's published events, upcoming or past (the filter's ``when``), in that tab's order."""
-    events = Event.objects.published().filter(organizer=organizer)
+    events = Event.objects.published().filter(organizer=organizer).select_related("category")
     return (events.past() if when == PAST else events.upcoming()).order_by(*TAB_ORDER[when])
 
 

@@ -429,6 +429,12 @@ class Event(SeatCounter, models.Model):
         return self.attendance == self.Attendance.ONLINE
 
     @property
+    def place(self) -> str:
+        """Where the event happens in one line: the venue, then its address and city when it has them."""
+        parts = (self.location, self.address, self.city)
+        return ", ".join(dict.fromkeys(part.strip() for part in parts if part.strip()))
+
+    @property
     def map_link(self) -> str:
         """The organizer's map link, else an OpenStreetMap search for the address ("" online or with none)."""
         if self.is_online:

@@ -356,3 +356,14 @@ def test_categories_are_kept_by_staff_alone(client, organizer, staff):
     assert client.get(reverse("admin:events_category_changelist")).status_code == 403
     client.force_login(staff)
     assert client.get(reverse("admin:events_category_changelist")).status_code == 200
+
+
+def test_the_ticket_and_its_email_carry_the_joining_link(
+    client, webinar, attendee, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = make_booking(user=attendee, event=webinar)
+    client.force_login(attendee)
+
+    assert "https://meet.example.com/secret-room" in client.get(f"/bookings/{booking.pk}/ticket/").text
+    assert "Join online: https://meet.example.com/secret-room" in mailoutbox[-1].body
