@@ -26,3 +26,7 @@ def test_seed_demo_builds_typed_and_seated_events_with_exact_counters_and_runs_a
     assert hall.seated and hall.seats.count() == 2_000
     assert symphony.ticket_types.get(name="Section A").is_full
     assert not symphony.ticket_types.get(name="VIP").on_sale
+    assert (symphony.category.slug, symphony.city) == ("music", "London")
+    assert sorted(symphony.tags.values_list("name", flat=True)) == ["Classical", "Orchestra"]
+    assert Event.objects.filter(attendance=Event.Attendance.ONLINE).exclude(online_url="").exists()
+    assert not Event.objects.filter(category=None).exists()

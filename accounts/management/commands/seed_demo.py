@@ -22,7 +22,7 @@ from accounts.services import set_role
 from bookings import services as booking_services
 from community.demo import seed_community
 from events import services as event_services
-from events.models import Event
+from events.models import Category, Event
 from payments import services as payment_services
 from payments.models import InvoiceProfile
 
@@ -72,6 +72,45 @@ class DemoEvent:
     hours: int = 2
     tiers: tuple[DemoTier, ...] = ()
     currency: str = "EUR"
+    online_url: str = ""  # an online event's joining link
+
+
+# How each demo event is listed: its category, tags and city.
+LISTINGS = {
+    "Symphony under the stars": ("music", ["Classical", "Orchestra"], "London"),
+    "Indie rock night": ("music", ["Rock", "Live"], "New York"),
+    "Django Meetup: Async views in practice": ("tech", ["Python", "Django"], "London"),
+    "Intro to PostgreSQL locking": ("tech", ["PostgreSQL", "Databases"], "London"),
+    "Python beginners' workshop": ("learning", ["Python", "Beginners"], "London"),
+    "Data science breakfast": ("tech", ["Data", "Breakfast"], "Paris"),
+    "Open source sprint weekend": ("tech", ["Open source", "Python"], "Berlin"),
+    "Accessible web design": ("tech", ["Accessibility", "Web"], "Dublin"),
+    "Testing Django like you mean it": ("tech", ["Python", "Django", "Testing"], "London"),
+    "Machine learning reading group": ("learning", ["Machine learning", "Reading"], "Amsterdam"),
+    "Security night: OWASP top ten": ("tech", ["Security", "Web"], "London"),
+    "Women in tech mentoring evening": ("community", ["Mentoring", "Careers"], "Lisbon"),
+    "Startup pitch practice": ("business", ["Startups", "Pitching"], "London"),
+    "Cloud costs clinic": ("business", ["Cloud", "Costs"], "London"),
+    "Remote teams that write things down": ("business", ["Remote work", "Writing"], ""),
+    "Winter Python social": ("community", ["Python", "Social"], "London"),
+    "Rust for Pythonistas": ("tech", ["Rust", "Python"], "Berlin"),
+    "Jazz in the park": ("music", ["Jazz", "Outdoor", "Free"], "New York"),
+    "Brooklyn food market tour": ("food", ["Street food", "Walking tour"], "New York"),
+    "Sunrise yoga on the pier": ("health", ["Yoga", "Outdoor"], "Los Angeles"),
+    "Startup founders breakfast": ("business", ["Startups", "Breakfast"], "Chicago"),
+    "Photography walk: city lights": ("arts", ["Photography", "Walking tour"], "New York"),
+    "Toronto tech job fair": ("business", ["Careers", "Hiring"], "Toronto"),
+    "Board games night": ("community", ["Games", "Social"], "New York"),
+    "Ceramics for beginners": ("arts", ["Ceramics", "Beginners"], "Denver"),
+    "Sushi masterclass": ("food", ["Cooking", "Japanese"], "Tokyo"),
+    "Harbour sunset cruise": ("community", ["Boat", "Sunset"], "Sydney"),
+    "Bollywood dance workshop": ("arts", ["Dance", "Beginners"], "Mumbai"),
+    "Marathon training kick-off": ("sports", ["Running", "Outdoor"], "New York"),
+    "Rooftop cinema: classics": ("arts", ["Film", "Outdoor"], "Los Angeles"),
+    "Autumn craft fair": ("family", ["Crafts", "Market"], "New York"),
+    "Wine tasting: Finger Lakes": ("food", ["Wine", "Tasting"], "New York"),
+    "Community garden day": ("community", ["Gardening", "Outdoor", "Family"], "New York"),
+}
 
 
 # The product brief's sections: general admission, sections C, B and A, and VIP.
@@ -188,6 +227,17 @@ DEMO_EVENTS = [
         40,
         8,
         status=Event.Status.CANCELLED,
+    ),
+    DemoEvent(
+        "Remote teams that write things down",
+        0,
+        12,
+        16,
+        "Europe/London",
+        "Online",
+        300,
+        47,
+        online_url="https://meet.example.com/eventhub-remote-teams",
     ),
     DemoEvent("Winter Python social", 0, -12, 19, "Europe/London", "The Old Bell, Fleet St, London", 40, 33),
     DemoEvent("Rust for Pythonistas", 0, -30, 18, "Europe/Berlin", "Factory Görlitzer Park, Berlin", 30, 30),
@@ -333,6 +383,7 @@ class Command(BaseCommand):
             capacity=spec.capacity,
             currency=spec.currency,
             status=Event.Status.PUBLISHED if spec.status != Event.Status.DRAFT else Event.Status.DRAFT,
+            **self._listing(spec),
         )
         ticket_types = self._tiers(event, spec, organizer)
         self._fill(event, spec, crowd, ticket_types)
@@ -343,6 +394,18 @@ class Command(BaseCommand):
                 starts_at=starts_at, ends_at=starts_at + timedelta(hours=spec.hours)
             )
         return True
+
+    @staticmethod
+    def _listing(spec: DemoEvent) -> dict:
+        """The event's category, tags and place as create_event takes them."""
+        category, tags, city = LISTINGS.get(spec.title, (None, [], ""))
+        online = {"attendance": Event.Attendance.ONLINE, "online_url": spec.online_url}
+        return {
+            "category": Category.objects.filter(slug=category).first(),
+            "tags": tags,
+            "city": city,
+            **(online if spec.online_url else {}),
+        }
 
     @staticmethod
     def _tiers(event, spec: DemoEvent, organizer) -> list:
