@@ -137,7 +137,10 @@ class EventViewSet(viewsets.ModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(description="The categories events are filed under, in the site's order."),
+    list=extend_schema(
+        description="The categories events are filed under, in the site's order.",
+        responses={200: CategorySerializer(many=True), **error_responses()},
+    ),
     retrieve=extend_schema(responses={200: CategorySerializer, **error_responses(404)}),
 )
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

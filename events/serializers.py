@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from events.filters import MAX_ID
-from events.models import TAG_MAX_LENGTH, Category, Event, Question, Seat, TicketType
+from events.models import Category, Event, Question, Seat, TicketType
 from events.services import (
     MAX_ROWS,
     MAX_SEATS_PER_ROW,
@@ -269,10 +269,28 @@ class ProviderNamesField(serializers.MultipleChoiceField):
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
 class TagNamesField(serializers.ListField):
-    """An event's tags by name; written as a list the service cleans (trimmed, each once)."""
+    """An event's tags by name; written as a list of text the service cleans (trimmed, each once, each
+    checked), so a refusal is one flat message, not one per position in the list."""
+
+    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as refused:
+            raise serializers.ValidationError(sorted(set(_messages_in(refused.detail)))) from None
 
     def to_representation(self, data):
         return [tag.name for tag in data.all()]
+
+
+def _messages_in(detail) -> list[str]:
+    """Every message of a (nested) DRF error detail."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages_in(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages_in(value)]
+    return [str(detail)]
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -308,7 +326,6 @@ class EventSerializer(serializers.ModelSerializer):
         help_text="The category's slug (GET /api/categories/ lists them), or null.",
     )
     tags = TagNamesField(
-        child=serializers.CharField(max_length=TAG_MAX_LENGTH),
         required=False,
         max_length=MAX_TAGS,
         help_text=f"Free words the event is filed under, at most {MAX_TAGS}; "

@@ -443,7 +443,7 @@ def test_the_event_page_reads_the_same_queries_for_1_or_10_posts(
 
     add_posts(1)
     client.force_login(friend)
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(13) as few:
         client.get(published_event.get_absolute_url())
     add_posts(9)
 

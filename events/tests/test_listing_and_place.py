@@ -367,3 +367,18 @@ def test_the_ticket_and_its_email_carry_the_joining_link(
 
     assert "https://meet.example.com/secret-room" in client.get(f"/bookings/{booking.pk}/ticket/").text
     assert "Join online: https://meet.example.com/secret-room" in mailoutbox[-1].body
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [["ok", ""], ["x" * 41], [{"not": "text"}], "not a list", [f"t{n}" for n in range(11)]],
+)
+def test_bad_tags_over_the_api_are_one_flat_list_of_messages(api_client, organizer, tags):
+    api_client.force_authenticate(organizer)
+    event = EventFactory(organizer=organizer)
+    response = api_client.patch(f"{LIST}{event.pk}/", {"tags": tags}, format="json")
+    if tags == ["ok", ""]:  # a blank tag is left out
+        assert response.status_code == 200 and response.json()["tags"] == ["ok"]
+        return
+    assert response.status_code == 400
+    assert all(isinstance(message, str) for message in response.json()["tags"])
