@@ -12,14 +12,16 @@ from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import services
-from accounts.models import User
+from accounts.models import OrganizerRequest, User
 from accounts.serializers import (
     CalendarFeedSerializer,
     MessageSerializer,
+    OrganizerRequestSerializer,
     PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
     RefreshTokenSerializer,
+    RegisteredSerializer,
     RegisterSerializer,
     TokenObtainPairSerializer,
     TokenPairSerializer,
@@ -27,6 +29,7 @@ from accounts.serializers import (
     UserSerializer,
 )
 from eventhub.api_errors import error_responses
+from eventhub.errors import DomainError, ErrorCode
 from eventhub.net import client_address
 from eventhub.permissions import IsSiteStaff
 from eventhub.throttling import AuthRateThrottle
@@ -41,9 +44,10 @@ class PublicAuthEndpoint:
     throttle_scope = "auth"
 
 
-@extend_schema(tags=["auth"], responses={201: RegisterSerializer, **error_responses(400)})
+@extend_schema(tags=["auth"], responses={201: RegisteredSerializer, **error_responses(400)})
 class RegisterView(PublicAuthEndpoint, generics.CreateAPIView):
-    """Create an account (attendee or organizer)."""
+    """Create an account (attendee or organizer). When the site takes organizers on approval, choosing
+    the organizer role makes an attendee account with a request awaiting staff's approval."""
 
     serializer_class = RegisterSerializer
 
@@ -204,3 +208,31 @@ class UserViewSet(
         """Make (or remake) the secret address of your calendar feed; an old one stops working at once."""
         user = services.reset_calendar_token(user=request.user)
         return Response({"calendar_feed_url": request.build_absolute_uri(user.calendar_feed_path)})
+
+    @extend_schema(methods=["GET"], responses={200: OrganizerRequestSerializer, **error_responses(401, 404)})
+    @extend_schema(
+        methods=["POST"], responses={201: OrganizerRequestSerializer, **error_responses(400, 401, 404, 409)}
+    )
+    @action(
+        detail=False,
+        methods=["get", "post"],
+        url_path="me/organizer-request",
+        serializer_class=OrganizerRequestSerializer,
+    )
+    def organizer_request(self, request):
+        """Your latest request to become an organizer (GET), or a new one (POST, with an optional
+        ``note``). Only when the site takes organizers on approval (otherwise 404). One request awaits
+        approval at a time (409 already_requested); after a decline, ask again from ``ask_again_at``
+        (409 declined_recently); organizers have nothing to ask (409 already_organizer)."""
+        if request.method == "POST":
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+            return Response(serializer.data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(self._latest_organizer_request()).data)
+
+    def _latest_organizer_request(self) -> OrganizerRequest:
+        latest = services.organizer_approval_on() and OrganizerRequest.objects.latest_of(self.request.user)
+        if not latest:
+            raise DomainError(ErrorCode.NOT_FOUND, "You have not asked to become an organizer.")
+        return latest

@@ -8,12 +8,18 @@ from django.contrib.auth.forms import (
 )
 
 from accounts import services
-from accounts.models import EMAIL_TAKEN, User, timezone_choices
+from accounts.models import EMAIL_TAKEN, OrganizerRequest, User, timezone_choices
 from eventhub.errors import DomainError
+
+NOTE = OrganizerRequest._meta.get_field("note")
 
 
 class SignUpForm(UserCreationForm):
-    """Username, email, password twice and a role; the model's rules give the errors."""
+    """Username, email, password twice and a role; the model's rules give the errors.
+
+    When new organizers need approval, the page says so beside the role and asks what
+    they organise (``organizer_note``); otherwise that field is not there.
+    """
 
     role = forms.ChoiceField(
         choices=User.Role.choices,
@@ -21,16 +27,33 @@ class SignUpForm(UserCreationForm):
         widget=forms.RadioSelect,
         help_text="Attendees book seats. Organizers run events from the organizer console.",
     )
+    organizer_note = forms.CharField(
+        label="What you organise (organizers only)",
+        max_length=NOTE.max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=NOTE.help_text,
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email", "role")
+
+    field_order = ("username", "email", "role", "organizer_note")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         self.fields["username"].widget.attrs.update(autocomplete="username")
         self.fields["email"].widget.attrs.update(autocomplete="email")
+        if services.organizer_approval_on():
+            self.fields["role"].help_text = (
+                "Attendees book seats. Organizers run events from the organizer console: on this site "
+                "the staff approve each new organizer, so you start as an attendee and your request "
+                "awaits their approval."
+            )
+        else:
+            del self.fields["organizer_note"]
 
     def clean_username(self):
         return self.cleaned_data.get("username")  # the model's clean() says when it is taken
@@ -84,6 +107,15 @@ class ProfileForm(forms.ModelForm):
         """The address asked for, when it is not the account's current one."""
         email = self.cleaned_data["email"]
         return email if email != self.instance.email else None
+
+
+class OrganizerRequestForm(forms.ModelForm):
+    """An attendee's request to become an organizer, from the profile (accounts.services checks it)."""
+
+    class Meta:
+        model = OrganizerRequest
+        fields = ("note",)
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
 
 class LockoutMixin:

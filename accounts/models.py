@@ -1,10 +1,12 @@
 import unicodedata
+from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone as django_timezone
 
 from eventhub.text import search_fold
 
@@ -179,3 +181,78 @@ class User(AbstractUser):
         if update_fields is not None and {"username", "email", "display_name"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "username_key", "email_key", "name_key"}
         super().save(*args, **kwargs)
+
+
+# A declined person may ask again to become an organizer once this has passed since the decision.
+ASK_AGAIN_AFTER_DECLINE = timedelta(days=30)
+
+
+class OrganizerRequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=OrganizerRequest.Status.PENDING)
+
+    def latest_of(self, user) -> "OrganizerRequest | None":
+        """The person's most recent request, whatever became of it."""
+        return self.filter(user=user).order_by("-created_at", "-pk").first()
+
+
+class OrganizerRequest(models.Model):
+    """An attendee's request to run events, which site staff approve or decline in the admin.
+
+    Made when the site takes organizers on approval (ORGANIZER_SIGNUP=approval): at
+    sign-up by choosing the organizer role, or later from the profile. The rules are
+    accounts.services'; the database keeps one pending request per person.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organizer_requests")
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, editable=False)
+    note = models.TextField(
+        "what you organise",
+        max_length=1000,
+        blank=True,
+        help_text="Optional: the events you run or plan (for the staff who decide).",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    # When the decision's email went (claimed before sending), so a task run twice sends it once.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OrganizerRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "declined"]),
+                name="organizer_request_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="organizer_request_decided_when_not_pending",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="organizer_request_one_pending_per_user",
+                violation_error_message="This person's request to become an organizer awaits approval.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.username}: {self.get_status_display().lower()}"
+
+    @property
+    def ask_again_at(self) -> datetime | None:
+        """When a declined person may ask again (None for a request that was not declined)."""
+        if self.status != self.Status.DECLINED:
+            return None
+        return self.decided_at + ASK_AGAIN_AFTER_DECLINE

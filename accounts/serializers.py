@@ -3,14 +3,14 @@
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts import services
-from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, User
+from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, OrganizerRequest, User
 from eventhub.net import client_address
 
 
@@ -23,17 +23,48 @@ def _password_errors(password: str, user: User) -> list[str]:
     return []
 
 
+# Named apart from the events API's "Organizer", whose request body would be "OrganizerRequest" too.
+@extend_schema_serializer(component_name="OrganizerApplication")
+class OrganizerRequestSerializer(serializers.ModelSerializer):
+    """A request to become an organizer, and what became of it."""
+
+    ask_again_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When a declined person may ask again (null otherwise)."
+    )
+
+    class Meta:
+        model = OrganizerRequest
+        fields = ["id", "status", "note", "created_at", "decided_at", "ask_again_at"]
+        read_only_fields = ["status", "created_at", "decided_at"]
+
+    def create(self, validated_data):
+        return services.request_organizer_role(user=self.context["request"].user, **validated_data)
+
+
 class RegisterSerializer(serializers.ModelSerializer):
-    """A new account. The password is checked by Django's validators and never echoed back."""
+    """A new account. The password is checked by Django's validators and never echoed back.
+
+    When new organizers need approval, choosing the organizer role makes an attendee
+    account with a request to become one: the answer then carries ``organizer_request``
+    and a ``detail`` saying so.
+    """
 
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, trim_whitespace=False, style={"input_type": "password"})
     role = serializers.ChoiceField(choices=User.Role.choices)
+    organizer_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=services.NOTE_MAX_LENGTH,
+        help_text="What you organise, for the staff who approve new organizers (read only when the "
+        "site takes organizers on approval and the role is organizer).",
+    )
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "password", "role"]
+        fields = ["id", "username", "email", "password", "role", "organizer_note"]
 
     def validate_username(self, value):
         value = User.normalize_username(value)
@@ -54,8 +85,32 @@ class RegisterSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"password": errors})
         return attrs
 
+    made_request: OrganizerRequest | None = None
+
     def create(self, validated_data):
-        return services.register_account(**validated_data)
+        user = services.register_account(**validated_data)
+        if validated_data["role"] == User.Role.ORGANIZER and not user.is_organizer:
+            self.made_request = OrganizerRequest.objects.pending().get(user=user)
+        return user
+
+    def to_representation(self, user):
+        data = super().to_representation(user)
+        if self.made_request is not None:
+            data["organizer_request"] = OrganizerRequestSerializer(self.made_request).data
+            data["detail"] = services.AWAITS_APPROVAL
+        return data
+
+
+class RegisteredSerializer(RegisterSerializer):
+    """What sign-up answers (for the schema): the account, and the request it made, if any."""
+
+    organizer_request = OrganizerRequestSerializer(
+        required=False, help_text="With organizer sign-up on approval: the request awaiting it."
+    )
+    detail = serializers.CharField(required=False, help_text="That the request awaits approval.")
+
+    class Meta(RegisterSerializer.Meta):
+        fields = [*RegisterSerializer.Meta.fields, "organizer_request", "detail"]
 
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):

@@ -1,11 +1,12 @@
-"""Writes for accounts: sign-up, the sign-in lockout, refresh tokens, the Organizers group wiring,
-password resets and the proof that an email address is its account's."""
+"""Writes for accounts: sign-up, requests to become an organizer, the sign-in lockout, refresh tokens,
+the Organizers group wiring, password resets and the proof that an email address is its account's."""
 
 import contextlib
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -22,12 +23,12 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts import links, tasks
-from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, User, fold
+from accounts.models import EMAIL_TAKEN, USERNAME_TAKEN, OrganizerRequest, User, fold
 from accounts.signals import account_deleting
 from eventhub.background import enqueue
 from eventhub.cache import CACHE_ERRORS
 from eventhub.emails import absolute
-from eventhub.errors import DomainError, ErrorCode
+from eventhub.errors import DomainError, ErrorCode, raise_if
 from eventhub.net import client_address
 
 logger = logging.getLogger("eventhub.accounts")
@@ -97,19 +98,29 @@ def _delete_account_once(*, user_id: int, by) -> None:
         user.delete()
 
 
-def register_account(*, username: str, email: str, password: str, role: str) -> User:
+def register_account(
+    *, username: str, email: str, password: str, role: str, organizer_note: str = ""
+) -> User:
     """Create an account whose input the sign-up form or serializer has validated, and email it
     the link that confirms its address.
+
+    When new organizers need approval (ORGANIZER_SIGNUP=approval), choosing the
+    organizer role makes an attendee account with a pending request to become one
+    (``organizer_note`` says what they organise); otherwise the role is given as chosen.
 
     Two sign-ups for one name or email at the same instant both pass validation;
     the database's unique keys let one in, and the other is refused as taken, in
     the same words as the validation would have used, never with a crash.
     """
+    asks = role == User.Role.ORGANIZER and organizer_approval_on()
+    note = _checked_note(organizer_note, field="organizer_note") if asks else ""
     user = User(username=username, email=email)
     user.set_password(password)
     try:
         with transaction.atomic():
-            set_role(user=user, role=role)
+            set_role(user=user, role=User.Role.ATTENDEE if asks else role)
+            if asks:
+                OrganizerRequest.objects.create(user=user, note=note)
     except IntegrityError:
         if User.objects.is_taken("username", username):
             raise DomainError(ErrorCode.USERNAME_TAKEN, USERNAME_TAKEN, field="username") from None
@@ -118,6 +129,112 @@ def register_account(*, username: str, email: str, password: str, role: str) -> 
         raise
     send_email_verification(user=user)
     return user
+
+
+# Becoming an organizer -------------------------------------------------------------
+# With ORGANIZER_SIGNUP=approval, choosing the organizer role (at sign-up, or later from the
+# profile) makes a request that site staff approve or decline in the admin. Each request is
+# decided once, under its row lock; the person is emailed the decision. With "open" (the
+# default) anyone signs up as an organizer at once, and there is nothing to ask.
+
+APPROVAL = "approval"
+NOTE_MAX_LENGTH = OrganizerRequest._meta.get_field("note").max_length
+AWAITS_APPROVAL = (
+    "Your request to become an organizer awaits approval by the site's staff: we will email you "
+    "their decision. Until then your account is an attendee's, so you can book events."
+)
+
+
+def organizer_approval_on() -> bool:
+    """Whether new organizers need site staff's approval (ORGANIZER_SIGNUP=approval)."""
+    return settings.ORGANIZER_SIGNUP == APPROVAL
+
+
+def _checked_note(note: str, *, field: str = "note") -> str:
+    """The note about what one organises, trimmed; refused (``invalid_note``) when too long."""
+    note = note.strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        too_long = f"Say it in at most {NOTE_MAX_LENGTH:,} characters."
+        raise DomainError(ErrorCode.INVALID_NOTE, too_long, field=field)
+    return note
+
+
+def _day(moment: datetime, user: User) -> str:
+    """A day as the person's own clock shows it: "5 December 2026"."""
+    local = timezone.localtime(moment, ZoneInfo(user.timezone))
+    return f"{local.day} {local:%B %Y}"
+
+
+def organizer_request_refusal(user: User) -> DomainError | None:
+    """Why ``user`` may not ask to become an organizer now, if they may not (pages ask before offering)."""
+    if not organizer_approval_on():
+        return DomainError(
+            ErrorCode.NOT_FOUND, "There is nothing to ask: anyone may sign up as an organizer on this site."
+        )
+    if user.is_organizer:
+        return DomainError(ErrorCode.ALREADY_ORGANIZER, "You are an organizer already.")
+    latest = OrganizerRequest.objects.latest_of(user)
+    if latest is not None and latest.status == OrganizerRequest.Status.PENDING:
+        return DomainError(
+            ErrorCode.ALREADY_REQUESTED,
+            f"You asked on {_day(latest.created_at, user)}, and your request awaits approval: "
+            "we will email you the decision.",
+        )
+    again = latest and latest.ask_again_at
+    if again and again > timezone.now():
+        return DomainError(
+            ErrorCode.DECLINED_RECENTLY,
+            f"Your request was declined on {_day(latest.decided_at, user)}. "
+            f"You may ask again from {_day(again, user)}.",
+        )
+    return None
+
+
+def request_organizer_role(*, user: User, note: str = "") -> OrganizerRequest:
+    """An attendee asks to become an organizer, saying what they organise (``note``, optional).
+
+    One request awaits approval at a time (``already_requested``); after a decline,
+    the person may ask again once ASK_AGAIN_AFTER_DECLINE (accounts.models) has passed
+    (``declined_recently``). Organizers have nothing to ask (``already_organizer``),
+    nor has anyone while the site takes organizers openly (``not_found``).
+    """
+    note = _checked_note(note)
+    with transaction.atomic():
+        # The account's row lock puts one person's simultaneous asks (and an approval) in a row; the
+        # database's one-pending-request constraint backs it.
+        account = User.objects.select_for_update().get(pk=user.pk)
+        raise_if(organizer_request_refusal(account))
+        return OrganizerRequest.objects.create(user=account, note=note)
+
+
+def approve_organizer_request(*, organizer_request: OrganizerRequest, by: User) -> OrganizerRequest:
+    """Make the person an organizer as set_role makes anyone one (staff status, the Organizers group),
+    and email them. Site staff only (``not_allowed``); a request is decided once (``already_decided``)."""
+    return _decide(organizer_request, by=by, status=OrganizerRequest.Status.APPROVED)
+
+
+def decline_organizer_request(*, organizer_request: OrganizerRequest, by: User) -> OrganizerRequest:
+    """Leave the person an attendee and email them; they may ask again after ASK_AGAIN_AFTER_DECLINE.
+    Site staff only (``not_allowed``); a request is decided once (``already_decided``)."""
+    return _decide(organizer_request, by=by, status=OrganizerRequest.Status.DECLINED)
+
+
+def _decide(organizer_request: OrganizerRequest, *, by: User, status: str) -> OrganizerRequest:
+    if not by.is_site_staff:
+        raise DomainError(ErrorCode.NOT_ALLOWED, "Only site staff decide who becomes an organizer.")
+    with transaction.atomic():
+        # Lock order: the request, then its account. Two decisions at once queue here; the second
+        # finds the request decided.
+        locked = OrganizerRequest.objects.select_for_update().get(pk=organizer_request.pk)
+        if locked.status != OrganizerRequest.Status.PENDING:
+            decided = f"{locked.get_status_display().lower()} on {_day(locked.decided_at, by)}"
+            raise DomainError(ErrorCode.ALREADY_DECIDED, f"This request was {decided} already.")
+        locked.status, locked.decided_at, locked.decided_by = status, timezone.now(), by
+        locked.save(update_fields=["status", "decided_at", "decided_by"])
+        if status == OrganizerRequest.Status.APPROVED:
+            set_role(user=User.objects.select_for_update().get(pk=locked.user_id), role=User.Role.ORGANIZER)
+        enqueue(tasks.send_organizer_decision, locked.pk)
+    return locked
 
 
 # Counting in the cache -----------------------------------------------------------

@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +11,15 @@ from django.views import View
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from accounts import links, services
-from accounts.forms import LockedPasswordChangeForm, LoginForm, ProfileForm, ResetPasswordForm, SignUpForm
+from accounts.forms import (
+    LockedPasswordChangeForm,
+    LoginForm,
+    OrganizerRequestForm,
+    ProfileForm,
+    ResetPasswordForm,
+    SignUpForm,
+)
+from accounts.models import OrganizerRequest, User
 from eventhub.errors import DomainError, ErrorCode
 from eventhub.middleware import RETRY_AFTER_SECONDS
 from eventhub.net import client_address
@@ -41,12 +50,15 @@ class SignUpView(CreateView):
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
                 role=form.cleaned_data["role"],
+                organizer_note=form.cleaned_data.get("organizer_note", ""),
             )
         except DomainError as refusal:  # someone took the name or email a moment ago
             form.add_error(refusal.field, refusal.message)
             return self.form_invalid(form)
         login(self.request, self.object, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(self.request, f"Welcome to eventhub, {self.object.username}!")
+        if form.cleaned_data["role"] == User.Role.ORGANIZER and not self.object.is_organizer:
+            messages.info(self.request, services.AWAITS_APPROVAL)  # signed up as an attendee, with a request
         return redirect(safe_next(self.request) or self.success_url)
 
     def get_context_data(self, **kwargs):
@@ -122,7 +134,28 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
         context["pending_email"] = pending if pending != user.email else None
         if user.calendar_feed_path:
             context["calendar_feed_url"] = self.request.build_absolute_uri(user.calendar_feed_path)
+        if services.organizer_approval_on():
+            context["organizer_request"] = OrganizerRequest.objects.latest_of(user)
+            if services.organizer_request_refusal(user) is None:
+                context["organizer_request_form"] = OrganizerRequestForm()
         return context
+
+
+class OrganizerRequestView(LoginRequiredMixin, View):
+    """POST: ask to become an organizer (when the site takes organizers on approval); back to the profile."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        try:
+            services.request_organizer_role(user=request.user, note=request.POST.get("note", ""))
+        except DomainError as refusal:
+            if refusal.code == ErrorCode.NOT_FOUND:  # organizers sign up openly: nothing to ask here
+                raise Http404(refusal.message) from None
+            messages.error(request, refusal.message)
+        else:
+            messages.success(request, services.AWAITS_APPROVAL)
+        return redirect("accounts:profile")
 
 
 class CalendarLinkView(LoginRequiredMixin, View):

@@ -46,6 +46,7 @@ class ErrorCode(StrEnum):
     INVALID_BODY = "invalid_body", HTTPStatus.BAD_REQUEST
     INVALID_REPORT = "invalid_report", HTTPStatus.BAD_REQUEST
     YOURSELF = "yourself", HTTPStatus.BAD_REQUEST
+    INVALID_NOTE = "invalid_note", HTTPStatus.BAD_REQUEST
     # 402: the money did not come
     PAYMENT_DECLINED = "payment_declined", HTTPStatus.PAYMENT_REQUIRED
     # 401: who is asking is unknown or gone
@@ -80,6 +81,9 @@ class ErrorCode(StrEnum):
     NO_RECIPIENTS = "no_recipients", HTTPStatus.CONFLICT
     ALREADY_FRIENDS = "already_friends", HTTPStatus.CONFLICT
     ALREADY_REQUESTED = "already_requested", HTTPStatus.CONFLICT
+    ALREADY_ORGANIZER = "already_organizer", HTTPStatus.CONFLICT
+    DECLINED_RECENTLY = "declined_recently", HTTPStatus.CONFLICT
+    ALREADY_DECIDED = "already_decided", HTTPStatus.CONFLICT
     # 422: a key sent again with a different request
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", HTTPStatus.UNPROCESSABLE_ENTITY
     # 429 and 503: try again later

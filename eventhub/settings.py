@@ -210,6 +210,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Who may become an organizer: "open", anyone who signs up as one; "approval", they sign up as
+# attendees with a request that site staff approve or decline in the admin.
+ORGANIZER_SIGNUP = env("ORGANIZER_SIGNUP", default="open").strip().lower()
+if ORGANIZER_SIGNUP not in ("open", "approval"):
+    raise ImproperlyConfigured(
+        f"ORGANIZER_SIGNUP is {ORGANIZER_SIGNUP!r}: it must be open (anyone may sign up as an organizer) "
+        "or approval (staff approve each new organizer)."
+    )
+
 # Web sign-in lockout: repeated failures for one username or one address
 # lock it out for a while; counted in the cache, so shared between processes.
 LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_FAILURES_PER_USERNAME", default=5)

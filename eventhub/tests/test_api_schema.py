@@ -19,6 +19,7 @@ EXPECTED_PATHS = {
     "/api/users/me/password/",
     "/api/users/me/verify-email/",
     "/api/users/me/calendar-feed/",
+    "/api/users/me/organizer-request/",
     "/api/events/",
     "/api/events/{id}/",
     "/api/categories/",

@@ -44,6 +44,7 @@ BODY_OPERATIONS = [
     ("PATCH", "/api/users/{id}/", "attendee"),
     ("PATCH", "/api/users/me/", "attendee"),
     ("POST", "/api/users/me/password/", "attendee"),
+    ("POST", "/api/users/me/organizer-request/", "attendee"),
     ("POST", "/api/friends/requests/", "attendee"),
     ("POST", "/api/blocks/", "attendee"),
     ("POST", "/api/posts/", "attendee"),
