@@ -88,3 +88,27 @@ def test_pictures_cost_the_list_no_query(
     with django_assert_max_num_queries(len(without.captured_queries)):
         response = client.get(url)
     assert response.text.count("/media/events/") >= 12
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_pictures_show_in_a_browser_under_the_sites_content_policy(
+    live_server, monkeypatch, organizer, media_root
+):
+    from eventhub.testing import chromium
+
+    event = give_picture(EventFactory(organizer=organizer, title="Harbour jazz evening"))
+    with chromium(monkeypatch) as browser:
+        page = browser.new_context(viewport={"width": 1280, "height": 1000}).new_page()
+        refused = []
+        page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
+        page.goto(f"{live_server.url}{LIST}")
+        page.wait_for_load_state("networkidle")
+        cards = page.eval_on_selector_all(
+            "img.event-card-picture", "images => images.map(i => i.naturalWidth)"
+        )
+        page.goto(f"{live_server.url}{event.get_absolute_url()}")
+        page.wait_for_load_state("networkidle")
+        banners = page.eval_on_selector_all("img.event-banner", "images => images.map(i => i.naturalWidth)")
+    assert (cards, banners) == ([images.CARD.width], [images.BANNER.width])
+    assert refused == []
