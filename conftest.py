@@ -96,6 +96,13 @@ def organizers_group(transactional_db):
 
 
 @pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded files go to this test's own folder (the run's default is shared by every test)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

@@ -169,6 +169,7 @@ ERROR_DESCRIPTIONS = {
     402: "The payment was declined (payment_declined).",
     409: "Conflicts with the current state (for example event_full, already_booked).",
     422: "This Idempotency-Key was used with a different request (idempotency_key_reused).",
+    413: "The body is larger than this site accepts (request_too_large).",
     429: "Too many requests; the Retry-After header says how many seconds to wait.",
     503: "The database (or, for sign-in and sign-up, the cache) is briefly unavailable; nothing was changed. "
     "Retry after Retry-After seconds.",

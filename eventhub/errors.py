@@ -45,6 +45,7 @@ class ErrorCode(StrEnum):
     INVALID_MESSAGE = "invalid_message", HTTPStatus.BAD_REQUEST
     INVALID_BODY = "invalid_body", HTTPStatus.BAD_REQUEST
     INVALID_REPORT = "invalid_report", HTTPStatus.BAD_REQUEST
+    INVALID_IMAGE = "invalid_image", HTTPStatus.BAD_REQUEST
     YOURSELF = "yourself", HTTPStatus.BAD_REQUEST
     INVALID_NOTE = "invalid_note", HTTPStatus.BAD_REQUEST
     # 402: the money did not come

@@ -298,6 +298,20 @@ STORAGES = {
 # the finders instead.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=not STATIC_MANIFEST)
 
+# Uploaded files: the event pictures (events.images), under MEDIA_ROOT/events/, served at /media/ by
+# eventhub.media. Several app servers need MEDIA_ROOT on storage they share, or another STORAGES
+# "default" backend (object storage), whose own addresses the pages then link to.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "/media/"
+# The largest picture an organizer may upload, in bytes. It also bounds all the files of one request
+# together, counted as they arrive (eventhub.uploads): a larger upload is refused with 413.
+EVENT_IMAGE_MAX_BYTES = env.int("EVENT_IMAGE_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "eventhub.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # Security -------------------------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # X-Forwarded-Proto is believed only from trusted proxies, like X-Forwarded-For.

@@ -6,6 +6,7 @@ production deployment brings itself.
 
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +17,9 @@ os.environ.setdefault("SECRET_KEY", "insecure-key-for-the-test-suite-only")
 os.environ.setdefault("STATIC_MANIFEST", "0")
 # The simulated card provider, so checkout runs end to end offline.
 os.environ.setdefault("TEST_CARD_ENABLED", "1")
+# Uploaded files (event pictures) land in a folder of this run's own, never in the project's media/
+# (tests that look at the files take a folder each from the media_root fixture).
+MEDIA_ROOT = os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="eventhub-test-media-")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -58,9 +62,11 @@ def chromium(monkeypatch, *args: str):
 
 
 def pytest_unconfigure(config):
-    """Remove this run's SQLite test database with its WAL side files, which Django leaves behind."""
+    """Remove this run's SQLite test database with its WAL side files, which Django leaves behind, and
+    this run's uploaded files."""
     from django.conf import settings
 
+    shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("sqlite3"):
         name = Path(database["TEST"]["NAME"])

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.views import admin_login, admin_password_change
 from eventhub.admin_tools import view_on_site
+from eventhub.media import media
 from events.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/password_change/", admin_password_change, name="admin_password_change"),
     path("admin/", admin.site.urls),
     path("api/", include("eventhub.api_urls")),
+    path("media/<path:path>", media, name="media"),
 ]
 
 # A malformed request (a bad Host, an oversized body): JSON under /api/, 413 when too large.

@@ -35,7 +35,7 @@ from eventhub.admin_tools import (
 )
 from eventhub.errors import DomainError
 from eventhub.money import format_money
-from events import services
+from events import images, services
 from events.dashboard import CHART_SPANS, bookings_chart
 from events.forms import (
     LISTING_FIELDS,
@@ -319,6 +319,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         who = ("organizer",) if request.user.is_site_staff else ()
         seats = ("capacity", "seats") if obj else ("capacity",)
         money = ("currency", "revenue") if obj else ("currency",)
+        picture = ("picture", "image", "remove_image", "image_alt") if obj else ("image", "image_alt")
         return (
             (None, {"fields": (*who, "title", "description", "status")}),
             ("Where", {"fields": PLACE_FIELDS}),
@@ -326,11 +327,12 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             ("When", {"fields": ("timezone", *TIME_FIELDS), "description": "Times are in the event's zone."}),
             ("Seats and prices", {"fields": (*seats, *money)}),
             ("Payment", {"fields": PAYMENT_FIELDS}),
+            ("Picture", {"fields": picture}),
         )
 
     def get_readonly_fields(self, request, obj=None):
         # An event stays with the organizer who created it.
-        return ("organizer", "seats", "revenue") if obj else ()
+        return ("organizer", "seats", "revenue", "picture") if obj else ()
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -365,9 +367,25 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
-        """The inlines only: save_model's services have written the event's tags with its fields."""
+        """The inlines, then the picture: save_model's services have written the event's tags with its
+        fields, so the form itself saves nothing more."""
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+        self._save_picture(request, form)
+
+    def _save_picture(self, request, form) -> None:
+        """The picture goes through its services last, once the event and its rows are saved, so a
+        refusal of theirs never leaves a picture's new files behind."""
+        data, event = form.cleaned_data, form.instance
+        try:
+            if data.get("remove_image"):
+                services.remove_event_image(event=event, by=request.user)
+            elif data.get("image") or "image_alt" in form.changed_data:
+                services.set_event_image(
+                    event=event, by=request.user, upload=data.get("image"), alt=data.get("image_alt", "")
+                )
+        except (DomainError, ValidationError) as refusal:
+            raise RefusedOnSave(refusal) from refusal
 
     def save_formset(self, request, form, formset, change):
         if isinstance(formset, TicketTypeFormSet):
@@ -580,6 +598,19 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     def revenue(self, event):
         """Money kept over the event's types: paid less refunded; each type's share is in its row below."""
         return type_sales(event).total()
+
+    @admin.display(description="current picture")
+    def picture(self, event):
+        """The card as lists show it, at half size."""
+        if not event.image_card:
+            return "None yet."
+        return format_html(
+            '<img src="{}" alt="{}" width="{}" height="{}">',
+            event.image_card.url,
+            event.image_alt,
+            images.CARD.width // 2,
+            images.CARD.height // 2,
+        )
 
     @admin.display(description="seats")
     def seats(self, event):

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -20,6 +20,8 @@ from events.selectors import UpcomingThenPast
 from events.serializers import (
     CategorySerializer,
     EventDetailSerializer,
+    EventImageSerializer,
+    EventImageUploadSerializer,
     EventSerializer,
     QuestionSerializer,
     SeatMapQuerySerializer,
@@ -134,6 +136,36 @@ class EventViewSet(viewsets.ModelViewSet):
         response = HttpResponse(event_calendar(event), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, f"{event.slug or 'event'}.ics")
         return response
+
+    @extend_schema(
+        operation_id="events_image_update",
+        description="Give the event a picture (its organizer and staff): multipart/form-data with the file "
+        "in image and what it shows in alt. It is cut to a card and a banner, its metadata removed; the "
+        "picture it replaces is deleted. A file that is no JPEG, PNG or WebP, too small, too many pixels or "
+        "too large is 400 invalid_image on image; an empty alt is 400 on alt; a body over the upload limit "
+        "is 413.",
+        request={"multipart/form-data": EventImageUploadSerializer},
+        responses={200: EventImageSerializer, **error_responses(400, 401, 403, 404, 413)},
+    )
+    @action(detail=True, methods=["put"], url_path="image")
+    def image(self, request, pk=None):
+        """Set the event's picture."""
+        event = self.get_object()  # who may, before the body is read
+        upload = EventImageUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        event = upload.save(event=event, by=request.user)
+        return Response(EventImageSerializer(event, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        operation_id="events_image_destroy",
+        description="Take the event's picture away (its organizer and staff); its files are deleted.",
+        responses={204: None, **error_responses(401, 403, 404)},
+    )
+    @image.mapping.delete
+    def remove_image(self, request, pk=None):
+        """Remove the event's picture."""
+        services.remove_event_image(event=self.get_object(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(

@@ -16,11 +16,12 @@ from django.contrib.admin import widgets
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from eventhub.errors import DomainError
-from events import services
+from events import images, services
 from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event, Question, TicketType
 from events.services import MAX_ROWS, MAX_SEATS_PER_ROW, SeatLayout
 
@@ -40,6 +41,8 @@ TICKET_TYPE_FIELDS = (
 )
 QUESTION_FIELDS = ("label", "kind", "options", "required", "ticket_type", "position")
 SALES_TIME_FIELDS = ("sales_start", "sales_end")
+# The event page's picture inputs, saved by the picture services once the event is (EventAdmin.save_related).
+PICTURE_INPUTS = ("image", "remove_image", "image_alt")
 
 
 def instant_in_zone(wall: datetime, zone: ZoneInfo) -> datetime:
@@ -206,6 +209,15 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
         required=False,
         help_text=f"Words people find it by, comma-separated (jazz, outdoor); at most {services.MAX_TAGS}.",
     )
+    image = forms.FileField(
+        label="Picture",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=f"A JPEG, PNG or WebP of at least {images.MIN_WIDTH} by {images.MIN_HEIGHT} pixels, up to "
+        f"{filesizeformat(settings.EVENT_IMAGE_MAX_BYTES)}. It is cut to a card for lists and a banner for "
+        "the event's page; where and with what it was taken is not kept.",
+    )
+    remove_image = forms.BooleanField(label="Remove the picture", required=False)
 
     class Meta:
         model = Event
@@ -221,6 +233,7 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
             "timezone",
             *TIME_FIELDS,
             *PAYMENT_FIELDS,
+            "image_alt",
         )
         field_classes = {"hold_minutes": KeptWhenEmptyInteger, "refund_cutoff_hours": KeptWhenEmptyInteger}
 
@@ -243,7 +256,11 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
         if cleaned.get("timezone"):
             self.read_times_in(cleaned, ZoneInfo(cleaned["timezone"]))
         # After a refusal at save time the check had passed: the refusal is the news.
-        refusals = [self.refused_on_save] if self.refused_on_save else self._service_refusals()
+        refusals = (
+            [self.refused_on_save]
+            if self.refused_on_save
+            else [*self._service_refusals(), *self._picture_refusals(cleaned)]
+        )
         for refusal in refusals:
             add_refusal(self, refusal)
         return cleaned
@@ -254,7 +271,8 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
 
     def service_fields(self) -> dict:
         """The cleaned fields as the services take them (the organizer is whom the event is for)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "organizer"}
+        left_out = ("organizer", *PICTURE_INPUTS)
+        return {name: value for name, value in self.cleaned_data.items() if name not in left_out}
 
     def new_event_organizer(self):
         return self.cleaned_data.get("organizer") or self.user
@@ -263,6 +281,17 @@ class EventAdminForm(EventClockMixin, forms.ModelForm):
         if self.instance.pk is None:
             return services.new_event_refusals(organizer=self.new_event_organizer(), **self.service_fields())
         return services.event_change_refusals(event=self.instance, by=self.user, **self.service_fields())
+
+    def _picture_refusals(self, cleaned: dict) -> list:
+        """The upload judged from its header (the picture service reads it whole when saving)."""
+        upload = cleaned.get("image")
+        if upload and cleaned.get("remove_image"):
+            return [ValidationError({"remove_image": "Choose a new picture or remove this one, not both."})]
+        if cleaned.get("remove_image"):
+            # The model's rules (a picture needs its description) then judge the event without it.
+            self.instance.image_card = self.instance.image_banner = ""
+        refusal = images.upload_refusal(upload) if upload else None
+        return [refusal] if refusal else []
 
 
 class TicketTypeForm(EventClockMixin, forms.ModelForm):

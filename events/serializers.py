@@ -2,13 +2,16 @@
 questions, which hold no counter and take no lock, are saved once the model's full_clean passes."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
+from events import images
 from events.filters import MAX_ID
 from events.models import Category, Event, Question, Seat, TicketType
 from events.services import (
@@ -18,6 +21,7 @@ from events.services import (
     SeatLayout,
     create_event,
     create_ticket_type,
+    set_event_image,
     update_event,
     update_ticket_type,
 )
@@ -299,6 +303,61 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class EventImageSerializer(serializers.Serializer):
+    """An event's picture: the addresses of its two renditions (JPEG; an address never changes what it
+    serves) and what it shows."""
+
+    card = serializers.URLField(help_text=f"For lists: {images.CARD.width} by {images.CARD.height} pixels.")
+    banner = serializers.URLField(
+        help_text=f"For the event's page and link previews: {images.BANNER.width} by {images.BANNER.height} "
+        "pixels."
+    )
+    alt = serializers.CharField(help_text="What the picture shows, for people who cannot see it.")
+
+    def to_representation(self, event: Event) -> dict:
+        request = self.context.get("request")
+        absolute = request.build_absolute_uri if request else images.public_url
+        return {
+            "card": absolute(event.image_card.url),
+            "banner": absolute(event.image_banner.url),
+            "alt": event.image_alt,
+        }
+
+
+class EventImageUploadSerializer(serializers.Serializer):
+    """A new picture for an event, sent as multipart/form-data."""
+
+    image = serializers.FileField(
+        help_text=f"A JPEG, PNG or WebP (SVG is refused) of at least {images.MIN_WIDTH} by "
+        f"{images.MIN_HEIGHT} pixels, at most {images.MAX_PIXELS // 1_000_000} megapixels and "
+        f"{filesizeformat(settings.EVENT_IMAGE_MAX_BYTES)} (a larger body is refused with 413). It is cut "
+        "to a card and a banner; its metadata (EXIF, GPS) is not kept."
+    )
+    alt = serializers.CharField(
+        allow_blank=True,
+        default="",
+        help_text="What the picture shows, for people who cannot see it: a picture needs it (up to 200 "
+        "characters).",
+    )
+
+    def create(self, validated_data) -> Event:
+        try:
+            return set_event_image(
+                event=validated_data["event"],
+                by=validated_data["by"],
+                upload=validated_data["image"],
+                alt=validated_data["alt"],
+            )
+        except DjangoValidationError as error:
+            # The model names the description image_alt; this request calls it alt.
+            raise DjangoValidationError(
+                {
+                    ("alt" if name == "image_alt" else name): messages
+                    for name, messages in error.message_dict.items()
+                }
+            ) from error
+
+
 class EventSerializer(serializers.ModelSerializer):
     """An event. Times are shown with the offset of the event's own time zone."""
 
@@ -336,6 +395,8 @@ class EventSerializer(serializers.ModelSerializer):
         help_text="A map of the place: the organizer's OpenStreetMap link, else a search for the address; "
         "empty for online events.",
     )
+
+    image = serializers.SerializerMethodField(help_text="Its picture, or null when it has none.")
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -363,6 +424,7 @@ class EventSerializer(serializers.ModelSerializer):
             "payment_providers",
             "refund_cutoff_hours",
             "ticket_types",
+            "image",
             "status",
             "organizer",
             "url",
@@ -385,6 +447,10 @@ class EventSerializer(serializers.ModelSerializer):
     def _runs(self, event) -> bool:
         request = self.context.get("request")
         return request is not None and event.is_managed_by(request.user)
+
+    @extend_schema_field(EventImageSerializer(allow_null=True))
+    def get_image(self, event: Event) -> dict | None:
+        return EventImageSerializer(event, context=self.context).data if event.image_card else None
 
     def create(self, validated_data):
         return create_event(**validated_data)

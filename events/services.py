@@ -26,6 +26,7 @@ from django.utils.text import slugify
 
 from eventhub.errors import DomainError, ErrorCode, raise_if
 from eventhub.money import default_currency
+from events import images
 from events.locks import event_not_found, lock_event
 from events.models import (
     CAPACITY_RANGE_MESSAGE,
@@ -829,3 +830,44 @@ def _copy_questions(event: Event, draft: Event, types: dict[int, TicketType]) ->
     if questions:
         Event.objects.filter(pk=draft.pk).update(asks_questions=True)
         draft.asks_questions = True
+
+
+# Pictures --------------------------------------------------------------------
+
+PICTURE_FIELDS = ("image_card", "image_banner", "image_alt")
+
+
+def set_event_image(*, event: Event, by, upload, alt: str) -> Event:
+    """Give an event a picture made from ``upload`` (events.images: checked, cut to a card and a
+    banner), described by ``alt``; with ``upload=None``, only change the description.
+
+    The upload is read before the event's lock is taken (that takes a while) and its files written
+    beside the current ones; the row then points at them, and the files it pointed at are deleted
+    once that commits, so no page ever links to a missing file. If the change fails, the new files go.
+    """
+    ensure_manages(event=event, by=by)
+    made = images.renditions(upload) if upload is not None else []
+    with images.stored(made, event=event) as names, transaction.atomic():
+        event = lock_event(event.pk)
+        ensure_manages(event=event, by=by)
+        replaced = images.files_of(event) if names else []
+        for kind, name in names.items():
+            setattr(event, f"image_{kind}", name)
+        event.image_alt = alt.strip()
+        event.full_clean()  # a picture needs its description
+        event.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+        images.delete_after_commit(replaced)
+    return event
+
+
+def remove_event_image(*, event: Event, by) -> Event:
+    """Take an event's picture away (nothing happens to an event without one); its files are deleted
+    once that commits."""
+    with transaction.atomic():
+        event = lock_event(event.pk)
+        ensure_manages(event=event, by=by)
+        replaced = images.files_of(event)
+        event.image_card = event.image_banner = event.image_alt = ""
+        event.save(update_fields=[*PICTURE_FIELDS, "updated_at"])
+        images.delete_after_commit(replaced)
+    return event

@@ -14,10 +14,13 @@ pytestmark = pytest.mark.django_db
 def test_seed_demo_builds_typed_and_seated_events_with_exact_counters_and_runs_again_unchanged():
     call_command("seed_demo", stdout=io.StringIO())
     counts = (Event.objects.count(), TicketType.objects.count(), Seat.objects.count())
+    pictures = set(Event.objects.values_list("pk", "image_card", "image_banner", "image_alt"))
 
     call_command("seed_demo", stdout=io.StringIO())
 
     assert (Event.objects.count(), TicketType.objects.count(), Seat.objects.count()) == counts
+    assert set(Event.objects.values_list("pk", "image_card", "image_banner", "image_alt")) == pictures
+    assert all(card and banner and "Decorative picture for" in alt for _, card, banner, alt in pictures)
     assert counter_mismatches() == []
     symphony = Event.objects.get(title="Symphony under the stars")
     names = list(symphony.ticket_types.values_list("name", flat=True))

@@ -33,6 +33,7 @@ EXPECTED_PATHS = {
     "/api/events/{event_id}/questions/{id}/",
     "/api/events/{id}/seats/",
     "/api/events/{id}/calendar.ics/",
+    "/api/events/{id}/image/",
     "/api/bookings/",
     "/api/bookings/{id}/",
     "/api/bookings/{id}/cancel/",

@@ -36,6 +36,7 @@ BODY_OPERATIONS = [
     ("POST", "/api/events/", "organizer"),
     ("PUT", "/api/events/{id}/", "organizer"),
     ("PATCH", "/api/events/{id}/", "organizer"),
+    ("PUT", "/api/events/{id}/image/", "organizer"),
     ("POST", "/api/events/{event_id}/ticket-types/", "organizer"),
     ("PATCH", "/api/events/{event_id}/ticket-types/{id}/", "organizer"),
     ("POST", "/api/events/{event_id}/questions/", "organizer"),

@@ -1,10 +1,14 @@
+import io
 from datetime import timedelta
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from accounts.tests.factories import OrganizerFactory
 from events.models import DEFAULT_TICKET_TYPE_NAME, Category, Event, TicketType
+from events.services import set_event_image
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -59,3 +63,22 @@ def start_event(event: Event) -> Event:
     )
     event.refresh_from_db()
     return event
+
+
+def picture_bytes(size=(1200, 800), *, format="JPEG", mode="RGB", color="#3366cc", **save_options) -> bytes:
+    """A picture of one colour as a camera or an editor would save it; ``save_options`` go to Pillow
+    (exif=..., comment=..., icc_profile=...)."""
+    out = io.BytesIO()
+    Image.new(mode, size, color).save(out, format, **save_options)
+    return out.getvalue()
+
+
+def picture_upload(content: bytes | None = None, *, name="photo.jpg", content_type="image/jpeg"):
+    """A file as a browser uploads it: a JPEG picture unless ``content`` says otherwise."""
+    content = picture_bytes() if content is None else content
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def give_picture(event: Event, *, alt="A full hall, seen from the stage") -> Event:
+    """``event`` with a picture, set through the service as its organizer."""
+    return set_event_image(event=event, by=event.organizer, upload=picture_upload(), alt=alt)

@@ -36,6 +36,7 @@ EVENT_FIELDS = {
     "payment_providers",
     "refund_cutoff_hours",
     "ticket_types",
+    "image",
     "status",
     "organizer",
     "url",

@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -21,6 +22,7 @@ from accounts.models import User
 from accounts.services import set_role
 from bookings import services as booking_services
 from community.demo import seed_community
+from events import images
 from events import services as event_services
 from events.models import Category, Event
 from payments import services as payment_services
@@ -335,6 +337,8 @@ class Command(BaseCommand):
         if settings.DEBUG:
             self._superuser()
         created = sum(self._event(spec, organizers, crowd) for spec in DEMO_EVENTS)
+        for seed, spec in enumerate(DEMO_EVENTS):
+            self._picture(spec, organizers[spec.organizer], seed)
         community = "friends, posts and messages added" if seed_community() else "left as it is"
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} new events; community {community}).")
@@ -406,6 +410,16 @@ class Command(BaseCommand):
             "city": city,
             **(online if spec.online_url else {}),
         }
+
+    @staticmethod
+    def _picture(spec: DemoEvent, organizer, seed: int) -> None:
+        """A picture drawn for the event, unless it has one already (so running again draws nothing)."""
+        event = Event.objects.filter(organizer=organizer, title=spec.title).first()
+        if event is None or event.image_card:
+            return
+        drawn = ContentFile(images.demo_picture(spec.title, seed), name="demo.png")
+        alt = images.demo_alt(spec.title, seed)
+        event_services.set_event_image(event=event, by=organizer, upload=drawn, alt=alt)
 
     @staticmethod
     def _tiers(event, spec: DemoEvent, organizer) -> list:
