@@ -45,6 +45,10 @@ class ErrorCode(StrEnum):
     INVALID_BODY = "invalid_body", HTTPStatus.BAD_REQUEST
     INVALID_REPORT = "invalid_report", HTTPStatus.BAD_REQUEST
     YOURSELF = "yourself", HTTPStatus.BAD_REQUEST
+    INVALID_RECURRENCE = "invalid_recurrence", HTTPStatus.BAD_REQUEST
+    TOO_MANY_DATES = "too_many_dates", HTTPStatus.BAD_REQUEST
+    NOT_REPEATABLE = "not_repeatable", HTTPStatus.BAD_REQUEST
+    INVALID_SCOPE = "invalid_scope", HTTPStatus.BAD_REQUEST
     # 402: the money did not come
     PAYMENT_DECLINED = "payment_declined", HTTPStatus.PAYMENT_REQUIRED
     # 401: who is asking is unknown or gone
@@ -79,6 +83,7 @@ class ErrorCode(StrEnum):
     NO_RECIPIENTS = "no_recipients", HTTPStatus.CONFLICT
     ALREADY_FRIENDS = "already_friends", HTTPStatus.CONFLICT
     ALREADY_REQUESTED = "already_requested", HTTPStatus.CONFLICT
+    ALREADY_IN_SERIES = "already_in_series", HTTPStatus.CONFLICT
     # 422: a key sent again with a different request
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", HTTPStatus.UNPROCESSABLE_ENTITY
     # 429 and 503: try again later

@@ -97,6 +97,7 @@ class EventFilter(django_filters.FilterSet):
         "a date and time with an offset (ISO 8601) is an instant.",
     )
     organizer = IdFilter(field_name="organizer_id", label="Organizer id")
+    series = IdFilter(field_name="series_id", label="Series id", help_text="The dates of one series.")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
     status = django_filters.ChoiceFilter(choices=Event.Status.choices)
     when = django_filters.ChoiceFilter(
@@ -126,6 +127,7 @@ class EventFilter(django_filters.FilterSet):
             "starts_after",
             "starts_before",
             "organizer",
+            "series",
             "has_seats",
             "status",
             "when",

@@ -674,15 +674,22 @@ COPIED_QUESTION_FIELDS = ("label", "kind", "options", "required", "position")
 
 
 def copy_event(*, event: Event, by, offset: timedelta) -> Event:
-    """A new draft of ``event`` ``offset`` later, to run it again: its ticket types (sales windows moved
-    too), their seats (blocked ones still blocked, none held) and its questions; nobody booked yet.
+    """A new draft of ``event`` ``offset`` later, to run it again (copy_event_to says what it holds)."""
+    return copy_event_to(event=event, by=by, starts_at=event.starts_at + offset)
+
+
+def copy_event_to(*, event: Event, by, starts_at: datetime) -> Event:
+    """A new draft of ``event`` starting at ``starts_at``, to run it again: its ticket types (sales windows
+    moved as much as the start), their seats (blocked ones still blocked, none held) and its questions;
+    nobody booked yet.
 
     The copy stays with the event's organizer; it is a new entry in calendars (an entry is its event's).
     """
     ensure_manages(event=event, by=by)
+    offset = starts_at - event.starts_at
     draft = Event(
         **{name: getattr(event, name) for name in COPIED_EVENT_FIELDS},
-        starts_at=event.starts_at + offset,
+        starts_at=starts_at,
         ends_at=event.ends_at + offset,
         status=Event.Status.DRAFT,
     )

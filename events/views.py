@@ -18,7 +18,7 @@ from events import discovery
 from events.calendars import event_calendar
 from events.filters import PAST, SEARCH_MAX_LENGTH, UPCOMING, EventFilter
 from events.models import Event
-from events.selectors import questions_for, with_price_range
+from events.selectors import one_per_series, other_dates_of, questions_for, with_price_range
 
 # The list page offers these of the filter's orderings; the first names each tab's own order.
 SORT_CHOICES = {
@@ -67,7 +67,9 @@ class EventListView(FilterView):
         return context
 
     def paginate_queryset(self, queryset, page_size):
-        page = _page_of(self.request, queryset, page_size)
+        # A series is one entry: its next date (its latest, among past events) and how many more it has.
+        entries = one_per_series(queryset, order=discovery.TAB_ORDER[_when(self.request)])
+        page = _page_of(self.request, entries, page_size)
         return page.paginator, page, page.object_list, page.has_other_pages()
 
 
@@ -140,6 +142,7 @@ def event_page_context(request, event: Event, *, answers=None, chosen_type_id: i
         "has_ended": event.ends_at <= timezone.now(),
         "page_url": absolute(event.get_absolute_url()),
         "organizer_url": _organizer_url(event.organizer),
+        "other_dates": other_dates_of(event),
     }
     if action.offers_booking:
         context["answers_form"] = _answers_form(event, choices, data=answers, chosen_type_id=chosen_type_id)
