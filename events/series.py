@@ -205,8 +205,11 @@ def starts_of(rule: str, zone_name: str) -> list[datetime]:
 
 
 def local_start(event: Event) -> datetime:
-    """The event's start as its own clock shows it, without a zone: where a series' rule starts."""
-    return timezone.localtime(event.starts_at, ZoneInfo(event.timezone)).replace(tzinfo=None)
+    """The event's start as its own clock shows it, without a zone: where a series' rule starts.
+
+    To the second, as RFC 5545 writes times (and dateutil reads them).
+    """
+    return timezone.localtime(event.starts_at, ZoneInfo(event.timezone)).replace(tzinfo=None, microsecond=0)
 
 
 # Making a series ------------------------------------------------------------------------------
@@ -289,16 +292,20 @@ def update_series(
             event = services.update_event(event=event, by=by, **changes)
             _set_prices(event, prices or {}, by)
             return event
-    raise_if(_future_refusal(event=event, by=by, scope=scope, changes=changes))
-    changes = {name: value for name, value in changes.items() if name not in ONE_DATE_FIELDS}
+    raise_if(_future_refusal(event=event, by=by, scope=scope))
     with transaction.atomic():
-        for occurrence in lock_events(_this_and_later(event).values_list("pk", flat=True)):
+        locked = lock_events(_this_and_later(event).values_list("pk", flat=True))
+        # Compared with the stored row: the caller's copy may hold the new values already (a form's).
+        stored = next((one for one in locked if one.pk == event.pk), None) or Event.objects.get(pk=event.pk)
+        raise_if(_moved_refusal(stored, changes))
+        changes = {name: value for name, value in changes.items() if name not in ONE_DATE_FIELDS}
+        for occurrence in locked:
             if occurrence.status != Event.Status.CANCELLED and not occurrence.has_started:
                 _change_one(occurrence, by=by, changes=changes, prices=prices or {})
     return Event.objects.get(pk=event.pk)
 
 
-def _future_refusal(*, event: Event, by, scope: str, changes: dict) -> DomainError | None:
+def _future_refusal(*, event: Event, by, scope: str) -> DomainError | None:
     if scope != Scope.FUTURE:
         return DomainError(
             ErrorCode.INVALID_SCOPE, "Apply a change to this event only or to the later ones too."
@@ -307,6 +314,10 @@ def _future_refusal(*, event: Event, by, scope: str, changes: dict) -> DomainErr
         return DomainError(ErrorCode.NOT_ALLOWED, "Only the event's organizer or staff can change it.")
     if event.series_id is None:
         return DomainError(ErrorCode.INVALID_SCOPE, "This event is not part of a series: change it alone.")
+    return None
+
+
+def _moved_refusal(event: Event, changes: dict) -> DomainError | None:
     moved = [name for name in ONE_DATE_FIELDS if name in changes and changes[name] != getattr(event, name)]
     if moved:
         return DomainError(

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import OrganizerFactory
 from events.models import DEFAULT_TICKET_TYPE_NAME, Event, TicketType
+from events.series import Frequency, Repeat, create_series, local_start
 
 
 class EventFactory(factory.django.DjangoModelFactory):
@@ -50,3 +51,9 @@ def start_event(event: Event) -> Event:
     )
     event.refresh_from_db()
     return event
+
+
+def make_series(event: Event, *, count: int = 4, by=None):
+    """``event`` repeated weekly on its own weekday, ``count`` dates in all, made by the series service."""
+    repeat = Repeat(frequency=Frequency.WEEKLY, weekdays=(local_start(event).weekday(),), count=count)
+    return create_series(event=event, by=by or event.organizer, repeat=repeat)
