@@ -393,10 +393,8 @@ class SeriesCreateSerializer(serializers.Serializer):
         queryset=Event.objects.none(), help_text="The id of the event to repeat: its first date."
     )
     frequency = serializers.ChoiceField(choices=Frequency.choices)
-    weekdays = serializers.ListField(
-        child=serializers.ChoiceField(choices=WEEKDAY_CHOICES),
-        max_length=len(WEEKDAY_CHOICES),
-        help_text="Weekly: the days it happens on. Monthly: the one day, with nth.",
+    weekdays = serializers.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES, help_text="Weekly: the days it happens on. Monthly: the one day, with nth."
     )
     nth = serializers.ChoiceField(
         choices=list(NTH_NAMES),
@@ -423,7 +421,7 @@ class SeriesCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         attrs["repeat"] = Repeat(
             frequency=attrs.pop("frequency"),
-            weekdays=tuple(WEEKDAY_CHOICES.index(day) for day in attrs.pop("weekdays")),
+            weekdays=tuple(sorted(WEEKDAY_CHOICES.index(day) for day in attrs.pop("weekdays"))),
             nth=attrs.pop("nth", None),
             interval=attrs.pop("interval"),
             until=attrs.pop("until", None),
