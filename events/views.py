@@ -176,7 +176,8 @@ def organizer_page(request, username: str):
     if username != organizer.username:
         return redirect("events:organizer", organizer.username, permanent=True)
     when = _when(request)
-    events = with_price_range(discovery.organizer_events(organizer, when))
+    series_once = one_per_series(discovery.organizer_events(organizer, when), order=discovery.TAB_ORDER[when])
+    events = with_price_range(series_once)
     context = {
         "organizer": organizer,
         "events_run": discovery.events_run_by(organizer),

@@ -135,3 +135,11 @@ def test_an_event_outside_a_series_offers_no_other_dates(client, published_event
     response = client.get(published_event.get_absolute_url())
     assert response.context["other_dates"] == []
     assert "Other dates" not in response.text
+
+
+def test_an_organizers_page_shows_each_series_once_too(client, organizer):
+    dates = a_series(organizer, title="Yoga", count=3)
+    single = EventFactory(organizer=organizer, title="Gala", starts_at=timezone.now() + timedelta(days=4))
+    response = client.get(reverse("events:organizer", args=[organizer.username]))
+    assert entries(response) == [dates[0], single]
+    assert "and 2 more dates" in text_of(response)
