@@ -251,3 +251,29 @@ def test_moving_every_later_date_at_once_is_refused_beside_the_time(organizer_cl
     assert "change one event at a time" in str(response.context["adminform"].form.errors["starts_at"])
     assert list(Event.objects.order_by("starts_at")) == dates
     assert [e.starts_at for e in Event.objects.order_by("starts_at")] == [d.starts_at for d in dates]
+
+
+def test_the_series_list_runs_the_same_queries_for_2_or_8_series(
+    organizer_client, organizer, django_assert_max_num_queries
+):
+    def add(count):
+        for _ in range(count):
+            make_series(EventFactory(organizer=organizer), count=3)
+
+    add(2)
+    with django_assert_max_num_queries(20) as few:
+        organizer_client.get(SERIES_LIST)
+    add(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(organizer_client.get(SERIES_LIST).context["cl"].result_list) == 8
+
+
+def test_the_series_page_runs_the_same_queries_for_3_or_12_dates(
+    organizer_client, organizer, django_assert_max_num_queries
+):
+    few_dates = make_series(EventFactory(organizer=organizer), count=3)
+    many_dates = make_series(EventFactory(organizer=organizer), count=12)
+    with django_assert_max_num_queries(30) as few:
+        organizer_client.get(series_url(few_dates))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        organizer_client.get(series_url(many_dates))
