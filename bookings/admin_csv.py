@@ -46,7 +46,7 @@ def safe_cell(value) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _event_time(moment, event) -> str:
+def local_iso(moment, event) -> str:
     """ISO 8601 in the event's own zone, with its offset, so the value is unambiguous."""
     if moment is None:
         return ""
@@ -74,8 +74,8 @@ def _row(booking: Booking, with_event: bool, labels: list[str]) -> list[str]:
         booking.user.username,
         booking.user.email,
         booking.status_label,
-        _event_time(booking.created_at, booking.event),
-        _event_time(booking.checked_in_at, booking.event),
+        local_iso(booking.created_at, booking.event),
+        local_iso(booking.checked_in_at, booking.event),
         booking.ticket_type.name,
         booking.price,  # what it costs (its type's price then): a plain decimal such as "25.00"
         booking.event.currency,
@@ -93,10 +93,15 @@ def bookings_csv_response(bookings, *, name: str, with_event: bool = False) -> S
     header = [*(["event"] if with_event else []), *COLUMNS, *map(safe_cell, labels)]
     read = bookings.select_related(*BOOKING_RELATIONS).with_answers()
     rows = (_row(booking, with_event, labels) for booking in read.iterator(chunk_size=2000))
+    return rows_csv_response(chain([header], rows), name=name)
+
+
+def rows_csv_response(rows, *, name: str) -> StreamingHttpResponse:
+    """Stream ``rows`` (the header first, text cells made safe by ``safe_cell``) as ``<name>-<date>.csv``."""
     writer = csv.writer(_Echo())
     filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
     return StreamingHttpResponse(
-        (writer.writerow(row) for row in chain([header], rows)),
+        (writer.writerow(row) for row in rows),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": content_disposition_header(True, filename)},
     )
@@ -133,9 +138,23 @@ def attendees_workbook_response(event: Event, bookings) -> HttpResponse:
     read = bookings.select_related(*BOOKING_RELATIONS).with_answers()
     for booking in read.iterator(chunk_size=2000):
         sheets[booking.ticket_type_id].append([excel_cell(cell) for cell in _row(booking, False, labels)])
+    return workbook_response(workbook, name=f"attendees-{event.pk}")
+
+
+def rows_workbook_response(rows, *, name: str, title: str) -> HttpResponse:
+    """``rows`` (the header first, text cells made safe by ``safe_cell``) as one sheet named after
+    ``title``, in ``<name>-<date>.xlsx``; numbers stay numbers."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title(title))
+    for row in rows:
+        sheet.append([excel_cell(cell) if isinstance(cell, str) else cell for cell in row])
+    return workbook_response(workbook, name=name)
+
+
+def workbook_response(workbook: Workbook, *, name: str) -> HttpResponse:
     content = BytesIO()
     workbook.save(content)
-    filename = f"attendees-{event.pk}-{timezone.localdate():%Y-%m-%d}.xlsx"
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.xlsx"
     return HttpResponse(
         content.getvalue(),
         content_type=XLSX_TYPE,

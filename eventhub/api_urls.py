@@ -17,7 +17,7 @@ from community.api_friends import BlockViewSet, FriendRequestViewSet, FriendView
 from community.api_messages import ConversationMessagesView, ConversationViewSet, ReportView
 from community.api_posts import CommentViewSet, FeedViewSet, PostCommentViewSet, PostViewSet
 from eventhub.api_errors import api_not_found
-from events.api import CategoryViewSet, EventViewSet, QuestionViewSet, TicketTypeViewSet
+from events.api import CategoryViewSet, EventViewSet, QuestionViewSet, SeriesViewSet, TicketTypeViewSet
 from payments.api import InvoiceViewSet, PaymentViewSet, RefundViewSet
 
 router = DefaultRouter()
@@ -25,6 +25,7 @@ router.register("events", EventViewSet, basename="event")
 router.register("categories", CategoryViewSet, basename="category")
 router.register(r"events/(?P<event_id>\d+)/ticket-types", TicketTypeViewSet, basename="ticket-type")
 router.register(r"events/(?P<event_id>\d+)/questions", QuestionViewSet, basename="question")
+router.register("series", SeriesViewSet, basename="series")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("payments", PaymentViewSet, basename="payment")
 router.register("refunds", RefundViewSet, basename="refund")

@@ -48,6 +48,10 @@ class ErrorCode(StrEnum):
     INVALID_IMAGE = "invalid_image", HTTPStatus.BAD_REQUEST
     YOURSELF = "yourself", HTTPStatus.BAD_REQUEST
     INVALID_NOTE = "invalid_note", HTTPStatus.BAD_REQUEST
+    INVALID_RECURRENCE = "invalid_recurrence", HTTPStatus.BAD_REQUEST
+    TOO_MANY_DATES = "too_many_dates", HTTPStatus.BAD_REQUEST
+    NOT_REPEATABLE = "not_repeatable", HTTPStatus.BAD_REQUEST
+    INVALID_SCOPE = "invalid_scope", HTTPStatus.BAD_REQUEST
     # 402: the money did not come
     PAYMENT_DECLINED = "payment_declined", HTTPStatus.PAYMENT_REQUIRED
     # 401: who is asking is unknown or gone
@@ -85,6 +89,7 @@ class ErrorCode(StrEnum):
     ALREADY_ORGANIZER = "already_organizer", HTTPStatus.CONFLICT
     DECLINED_RECENTLY = "declined_recently", HTTPStatus.CONFLICT
     ALREADY_DECIDED = "already_decided", HTTPStatus.CONFLICT
+    ALREADY_IN_SERIES = "already_in_series", HTTPStatus.CONFLICT
     # 422: a key sent again with a different request
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused", HTTPStatus.UNPROCESSABLE_ENTITY
     # 429 and 503: try again later

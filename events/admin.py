@@ -13,17 +13,24 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Min, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
 from accounts.admin import TimezoneSelectMixin
 from bookings.admin import BookingInline
-from bookings.admin_csv import attendees_workbook_response, bookings_csv_response
+from bookings.admin_csv import (
+    attendees_workbook_response,
+    bookings_csv_response,
+    local_iso,
+    rows_csv_response,
+    rows_workbook_response,
+)
 from bookings.models import Booking
 from bookings.selectors import held_by_ticket_type
 from eventhub.admin_tools import (
@@ -35,8 +42,8 @@ from eventhub.admin_tools import (
 )
 from eventhub.errors import DomainError
 from eventhub.money import format_money
-from events import images, services
-from events.dashboard import CHART_SPANS, bookings_chart
+from events import images, series, services
+from events.dashboard import CHART_SPANS, bookings_chart, sales_of
 from events.forms import (
     LISTING_FIELDS,
     PAYMENT_FIELDS,
@@ -45,16 +52,18 @@ from events.forms import (
     TICKET_TYPE_FIELDS,
     TIME_FIELDS,
     EventAdminForm,
+    OccurrenceAdminForm,
     QuestionForm,
     QuestionFormSet,
     RefusedOnSave,
+    RepeatSeriesForm,
     SeatBlockingForm,
     SeatLayoutForm,
     TicketTypeForm,
     TicketTypeFormSet,
     add_refusal,
 )
-from events.models import Category, Event, Question, Seat, Tag, TicketType, row_label
+from events.models import Category, Event, Question, Seat, Series, Tag, TicketType, row_label
 from payments import services as payment_services
 from payments.providers import provider
 from payments.selectors import revenue_by_ticket_type
@@ -255,6 +264,18 @@ class QuestionInline(EventPartInline):
     verbose_name_plural = "questions asked at booking"
 
 
+def series_fieldsets(event: Event | None) -> tuple:
+    """An event of a series says so first, and asks which of its dates a change applies to."""
+    if event is None or not event.series_id:
+        return ()
+    link = format_html(
+        'One date of the series <a href="{}">{}</a>.',
+        reverse("admin:events_series_change", args=[event.series_id]),
+        event.series,
+    )
+    return (("Series", {"fields": ("apply_to",), "description": link}),)
+
+
 class CopyEventForm(forms.Form):
     days = forms.IntegerField(
         label="Days later",
@@ -321,6 +342,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         money = ("currency", "revenue") if obj else ("currency",)
         picture = ("picture", "image", "remove_image", "image_alt") if obj else ("image", "image_alt")
         return (
+            *series_fieldsets(obj),
             (None, {"fields": (*who, "title", "description", "status")}),
             ("Where", {"fields": PLACE_FIELDS}),
             ("Listing", {"fields": LISTING_FIELDS, "description": "How people find it on the site."}),
@@ -335,6 +357,8 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         return ("organizer", "seats", "revenue", "picture") if obj else ()
 
     def get_form(self, request, obj=None, **kwargs):
+        if obj is not None and obj.series_id:
+            kwargs["form"] = OccurrenceAdminForm
         form = super().get_form(request, obj, **kwargs)
         form.user = request.user
         form.payment_provider_labels = payment_provider_labels()
@@ -357,7 +381,11 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     def save_model(self, request, obj, form, change):
         """Write through the services, which decide once more under the event's lock."""
         try:
-            if change:
+            if change and getattr(form, "applies_to_later_dates", False):
+                saved = series.update_series(
+                    event=obj, by=request.user, scope=series.Scope.FUTURE, **form.changed_service_fields()
+                )
+            elif change:
                 saved = services.update_event(event=obj, by=request.user, **form.service_fields())
             else:
                 saved = services.create_event(organizer=form.new_event_organizer(), **form.service_fields())
@@ -390,8 +418,19 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
     def save_formset(self, request, form, formset, change):
         if isinstance(formset, TicketTypeFormSet):
             formset.save_through_services(by=request.user)
+            if getattr(form, "applies_to_later_dates", False):
+                self._prices_to_later_dates(request, form.instance, formset)
         else:
             super().save_formset(request, form, formset, change)
+
+    def _prices_to_later_dates(self, request, event: Event, formset: TicketTypeFormSet) -> None:
+        prices = formset.changed_prices()
+        if not prices:
+            return
+        try:
+            series.update_series(event=event, by=request.user, scope=series.Scope.FUTURE, prices=prices)
+        except (DomainError, ValidationError) as refusal:
+            raise RefusedOnSave(refusal) from refusal
 
     # A ticket type's seats ---------------------------------------------------------
 
@@ -403,6 +442,7 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             path("chart/<str:span>.svg", wrap(self.chart_view), name="events_event_chart_all"),
             path("<int:event_id>/chart/<str:span>.svg", wrap(self.chart_view), name="events_event_chart"),
             path("<int:event_id>/copy/", wrap(self.copy_view), name="events_event_copy"),
+            path("<int:event_id>/repeat/", wrap(self.repeat_view), name="events_event_repeat"),
             path(
                 "<int:event_id>/attendees.<str:kind>",
                 wrap(self.attendees_view),
@@ -460,6 +500,39 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
             "form": form,
         }
         return TemplateResponse(request, "admin/events/copy_event.html", context)
+
+    def repeat_view(self, request, event_id: int):
+        """Repeat an event as a series: the choices, a preview of the dates, then the series."""
+        event = self.managed_event(request, event_id, change=True)
+        if refusal := series.repeat_refusal(event):
+            self.message_user(request, refusal.message, messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:events_event_change", args=[event.pk]))
+        form = RepeatSeriesForm(request.POST or None, event=event)
+        starts = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                if "create" in request.POST:
+                    return self._create_series(request, event, form)
+                starts = series.series_starts(event=event, repeat=form.repeat())
+            except DomainError as refusal:
+                add_refusal(form, refusal)
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Repeat {event.title}",
+            "event": event,
+            "start": local_start(event),
+            "form": form,
+            "dates": [event_time(start, event) for start in starts],
+        }
+        return TemplateResponse(request, "admin/events/repeat_event.html", context)
+
+    def _create_series(self, request, event: Event, form: RepeatSeriesForm):
+        made = series.create_series(event=event, by=request.user, repeat=form.repeat())
+        repeats = series.describe(made.rule)
+        self.message_user(request, f"{made.title} now repeats: {repeats}.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:events_series_change", args=[made.pk]))
 
     def attendees_view(self, request, event_id: int, kind: str):
         """The event's attendees (booked, awaiting payment, waitlisted) as CSV or as an Excel workbook."""
@@ -719,3 +792,159 @@ class TagAdmin(ConsoleAdminMixin, admin.ModelAdmin):
     @admin.display(description="Events", ordering="event_count")
     def events(self, tag) -> int:
         return tag.event_count
+
+
+# Series ----------------------------------------------------------------------------------------
+
+# The series summary's columns: one row per date, counted by events.dashboard like the console's home.
+SUMMARY_COLUMNS = ["date", "status", "sold", "capacity", "waitlist", "revenue", "currency", "checked in"]
+
+
+SERIES_TABLE_COLUMNS = ("date", "status", "booked", "waitlist", "revenue", "checked in", "")
+
+
+def series_summary_rows(of: Series) -> list[list]:
+    """One row per date of the series, soonest first: the export's rows (three queries)."""
+    return [
+        [
+            local_iso(sales.event.starts_at, sales.event),
+            sales.event.get_status_display(),
+            sales.event.booked_seats,
+            sales.event.capacity,
+            sales.waitlisted,
+            sales.revenue if sales.revenue is not None else "",
+            sales.event.currency,
+            sales.checked_in,
+        ]
+        for sales in sales_of(of.occurrences.order_by("starts_at", "pk"))
+    ]
+
+
+def _to_come() -> Q:
+    return Q(occurrences__starts_at__gt=timezone.now()) & ~Q(occurrences__status=Event.Status.CANCELLED)
+
+
+@admin.register(Series)
+class SeriesAdmin(OrganizerScopedMixin, ConsoleAdminMixin, admin.ModelAdmin):
+    """Series are made from an event ("Repeat as a series") and changed through their dates; here they
+    are listed, summed up, exported, and their remaining dates cancelled together."""
+
+    list_display = ("title", "repeats", "next_date", "dates")
+    search_fields = ("title",)
+    fields = ("title", "repeats", "timezone", "dates_table")
+    readonly_fields = fields
+    actions = ("cancel_remaining",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                date_count=Count("occurrences"),
+                to_come=Count("occurrences", filter=_to_come()),
+                next_start=Min("occurrences__starts_at", filter=_to_come()),
+            )
+        )
+
+    # Whoever runs events runs their series; a series is only read here, its dates are changed as events.
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("events.view_event")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and request.user.has_perm("events.change_event")  # the list's action
+
+    def has_add_permission(self, request):
+        return False  # a series starts from its first event: "Repeat as a series" on the event's page
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:series_id>/cancel/", wrap(self.cancel_view), name="events_series_cancel"),
+            path("<int:series_id>/summary.<str:kind>", wrap(self.summary_view), name="events_series_summary"),
+            *super().get_urls(),
+        ]
+
+    def managed_series(self, request, series_id: int) -> Series:
+        """A series the user runs; any other is not found, as for an id never used."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(self.get_queryset(request), pk=series_id)
+
+    @admin.display(description="repeats")
+    def repeats(self, of: Series) -> str:
+        return series.describe(of.rule)
+
+    @admin.display(description="next date", ordering="next_start")
+    def next_date(self, of: Series) -> str:
+        if of.next_start is None:
+            return "none to come"
+        return f"{event_time(of.next_start, of)} ({of.timezone})"
+
+    @admin.display(description="dates")
+    def dates(self, of: Series) -> str:
+        return f"{of.to_come} of {of.date_count} to come"
+
+    @admin.display(description="dates")
+    def dates_table(self, of: Series) -> str:
+        """Each date with what it sold, linked to its page in the console and on the site."""
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            '<td><a href="{}">on the site</a></td></tr>',
+            (
+                (
+                    reverse("admin:events_event_change", args=[sales.event.pk]),
+                    local_start(sales.event),
+                    sales.event.get_status_display(),
+                    fill_bar(sales.event),
+                    sales.waitlisted,
+                    format_money(sales.revenue, sales.event.currency) if sales.revenue else "none",
+                    sales.checked_in,
+                    sales.event.get_absolute_url(),
+                )
+                for sales in sales_of(of.occurrences.order_by("starts_at", "pk"))
+            ),
+        )
+        header = format_html_join("", "<th>{}</th>", ((name,) for name in SERIES_TABLE_COLUMNS))
+        return format_html(
+            '<table class="series-dates"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>', header, rows
+        )
+
+    def cancel_view(self, request, series_id: int):
+        """The page's "Cancel the remaining dates": asks first, as the list's action does."""
+        of = self.managed_series(request, series_id)
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        asked = self.cancel_remaining(request, [of])
+        return asked or HttpResponseRedirect(reverse("admin:events_series_change", args=[of.pk]))
+
+    @admin.action(description="Cancel the remaining dates of the selected series", permissions=["change"])
+    def cancel_remaining(self, request, queryset):
+        return ask_then_report_each(
+            self,
+            request,
+            queryset,
+            lambda of: series.cancel_series(series=of, by=request.user),
+            done=("Cancelled the remaining dates of %(count)d series.",) * 2,
+            action="cancel_remaining",
+            question="Cancel the remaining dates?",
+            consequence=(
+                "Every date that has not started is cancelled: booking closes for good, paid and held "
+                "tickets are cancelled and refunded, free bookings stay on record. Dates that have "
+                "started stay as they are."
+            ),
+            describe=lambda of: f"{of.title}: {series.describe(of.rule)}",
+        )
+
+    def summary_view(self, request, series_id: int, kind: str):
+        """One row per date (sold, capacity, waitlist, revenue, checked in) as CSV or as an Excel workbook."""
+        of = self.managed_series(request, series_id)
+        rows = [SUMMARY_COLUMNS, *series_summary_rows(of)]
+        if kind == "csv":
+            return rows_csv_response(rows, name=f"series-{of.pk}")
+        if kind == "xlsx":
+            return rows_workbook_response(rows, name=f"series-{of.pk}", title=of.title)
+        raise Http404("No such export.")

@@ -1,5 +1,6 @@
 """The events API: everyone browses; organizers create; an event's organizer and staff run it."""
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -12,10 +13,10 @@ from rest_framework.response import Response
 from eventhub.api_errors import error_responses
 from eventhub.negotiation import IgnoreAccept
 from eventhub.permissions import IsOrganizer, ManagesEvent
-from events import services
+from events import series, services
 from events.calendars import event_calendar
 from events.filters import EventFilter
-from events.models import Category, Event
+from events.models import Category, Event, Series
 from events.selectors import UpcomingThenPast
 from events.serializers import (
     CategorySerializer,
@@ -26,6 +27,8 @@ from events.serializers import (
     QuestionSerializer,
     SeatMapQuerySerializer,
     SeatSerializer,
+    SeriesCreateSerializer,
+    SeriesSerializer,
     TicketTypeCreateSerializer,
     TicketTypeSerializer,
 )
@@ -319,3 +322,70 @@ class QuestionViewSet(EventPartViewSet):
 
     def perform_create(self, serializer):
         serializer.save(event=self.event)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Series you can see: those with a published or cancelled date, plus your own. Each "
+        "lists its upcoming dates; /api/events/?series={id} lists every date as an event.",
+        responses={200: SeriesSerializer, **error_responses(400, 404)},
+    ),
+    retrieve=extend_schema(responses={200: SeriesSerializer, **error_responses(404)}),
+    create=extend_schema(
+        request=SeriesCreateSerializer,
+        description="Organizers only, on an event they run (403 not_allowed for someone else's) that has "
+        "not started, is not cancelled (not_repeatable) and is in no series yet (409 already_in_series). "
+        "Weekly on one or more weekdays, or monthly on the nth weekday (nth 1 to 4, or -1 for the last), "
+        "every interval weeks (1 to 52) or months (1 to 12), ending on until or after count dates. The "
+        "event must fall on the rule, and the rule gives 2 to 104 dates within two years "
+        "(invalid_recurrence, too_many_dates). Each later date is a copy of the event (ticket types, "
+        "seats, questions), published when the event is.",
+        responses={201: SeriesSerializer, **error_responses(400, 401, 403, 409)},
+    ),
+)
+class SeriesViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    """Series of events: browsed by everyone; made from an event, and cancelled, by its organizer."""
+
+    serializer_class = SeriesSerializer
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        user = self.request.user
+        dates = Event.objects.visible_to(user).upcoming().order_by("starts_at", "pk")
+        return (
+            Series.objects.visible_to(user)
+            .select_related("organizer")
+            .prefetch_related(Prefetch("occurrences", queryset=dates, to_attr="upcoming_occurrences"))
+            .order_by("-created_at", "-pk")
+        )
+
+    def get_permissions(self):
+        if self.action in READ_ACTIONS:
+            return [AllowAny()]
+        if self.action == "create":
+            return [IsOrganizer()]
+        return [IsAuthenticated(), ManagesEvent()]
+
+    def create(self, request, *args, **kwargs):
+        made = SeriesCreateSerializer(data=request.data, context=self.get_serializer_context())
+        made.is_valid(raise_exception=True)
+        created = made.save(by=request.user)
+        return Response(self._shown(created), status=201)
+
+    @extend_schema(
+        request=None,
+        description="Cancel every date of the series that has not started (each as cancelling the event "
+        "does: paid tickets are refunded); dates that have started stay. 409 already_cancelled when none "
+        "is left.",
+        responses={200: SeriesSerializer, **error_responses(401, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel the remaining dates of a series."""
+        series.cancel_series(series=self.get_object(), by=request.user)
+        return Response(self._shown(self.get_object()))
+
+    def _shown(self, of: Series) -> dict:
+        return self.get_serializer(self.get_queryset().get(pk=of.pk)).data

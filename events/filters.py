@@ -124,6 +124,7 @@ class EventFilter(django_filters.FilterSet):
         choices=Event.Attendance.choices, label="Held", help_text="in_person or online."
     )
     organizer = IdFilter(field_name="organizer_id", label="Organizer id")
+    series = IdFilter(field_name="series_id", label="Series id", help_text="The dates of one series.")
     has_seats = django_filters.BooleanFilter(method="filter_has_seats", label="Only events with seats left")
     status = django_filters.ChoiceFilter(choices=Event.Status.choices)
     when = django_filters.ChoiceFilter(
@@ -164,6 +165,7 @@ class EventFilter(django_filters.FilterSet):
             "starts_after",
             "starts_before",
             "organizer",
+            "series",
             "has_seats",
             "status",
             "when",

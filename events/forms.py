@@ -7,7 +7,6 @@ questions, which no service guards (no counter, no lock), are saved by the
 admin itself once their rows pass the model's own checks.
 """
 
-from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -22,7 +21,9 @@ from django.utils.functional import cached_property
 
 from eventhub.errors import DomainError
 from events import images, services
+from events.clock import instant_in_zone
 from events.models import CAPACITY_RANGE_MESSAGE, MAX_CAPACITY, MIN_CAPACITY, Event, Question, TicketType
+from events.series import NTH_NAMES, WEEKDAY_NAMES, Frequency, Repeat, Scope, local_start
 from events.services import MAX_ROWS, MAX_SEATS_PER_ROW, SeatLayout
 
 TIME_FIELDS = ("starts_at", "ends_at")
@@ -43,31 +44,6 @@ QUESTION_FIELDS = ("label", "kind", "options", "required", "ticket_type", "posit
 SALES_TIME_FIELDS = ("sales_start", "sales_end")
 # The event page's picture inputs, saved by the picture services once the event is (EventAdmin.save_related).
 PICTURE_INPUTS = ("image", "remove_image", "image_alt")
-
-
-def instant_in_zone(wall: datetime, zone: ZoneInfo) -> datetime:
-    """The one instant a wall-clock time names in ``zone``.
-
-    Where the clocks go back, an hour's times happen twice; where they go
-    forward, an hour's times never happen. Either is refused, saying why,
-    rather than silently picking an instant the organizer may not have meant.
-    """
-    earlier, later = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
-    if earlier.utcoffset() == later.utcoffset():
-        return earlier
-    when = f"{wall:%a} {wall.day} {wall:%b %Y, %H:%M}"
-    if earlier.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall:
-        raise ValidationError(
-            f"{when} happens twice in {zone.key}, as the clocks go back: it could mean "
-            f"{_instant(earlier)} or {_instant(later)}. Choose a time the clocks show only once."
-        )
-    raise ValidationError(
-        f"{when} does not exist in {zone.key}: the clocks skip it as they go forward. Choose another time."
-    )
-
-
-def _instant(moment: datetime) -> str:
-    return f"{moment:%H:%M %Z} ({moment.astimezone(UTC):%H:%M} UTC)"
 
 
 class RefusedOnSave(Exception):
@@ -407,6 +383,15 @@ class TicketTypeFormSet(BaseInlineFormSet):
         services.delete_ticket_type(ticket_type=form.instance, by=by)
         self.deleted_objects.append(form.instance)
 
+    def changed_prices(self) -> dict:
+        """The new price of each type whose price was edited, by the name it had: what the later dates of
+        a series take over when the change applies to them too."""
+        return {
+            form.initial["name"]: form.cleaned_data["price"]
+            for form in self.initial_forms
+            if form not in self.deleted_forms and "price" in form.changed_data
+        }
+
 
 def _message(refusal: DomainError | ValidationError) -> str:
     return refusal.message if isinstance(refusal, DomainError) else " ".join(refusal.messages)
@@ -500,3 +485,97 @@ class SeatBlockingForm(forms.Form):
     block = forms.TypedChoiceField(
         choices=[("yes", "Block"), ("no", "Unblock")], coerce=lambda value: value == "yes"
     )
+
+
+# Series ---------------------------------------------------------------------------------------
+
+
+class OccurrenceAdminForm(EventAdminForm):
+    """An event of a series: its changes apply to it alone, or to it and every later date of the series
+    (events.series.update_series decides what may change that way)."""
+
+    apply_to = forms.ChoiceField(
+        label="Apply changes to",
+        choices=Scope.choices,
+        initial=Scope.THIS,
+        widget=forms.RadioSelect,
+        help_text="Later dates that have started or are cancelled stay as they are. Dates, times and "
+        "status change one event at a time; ticket prices follow by ticket type name.",
+    )
+
+    def service_fields(self) -> dict:
+        return {name: value for name, value in super().service_fields().items() if name != "apply_to"}
+
+    @property
+    def applies_to_later_dates(self) -> bool:
+        return self.cleaned_data.get("apply_to") == Scope.FUTURE
+
+    def changed_service_fields(self) -> dict:
+        """Only what was edited: the later dates keep whatever else they have of their own."""
+        return {name: value for name, value in self.service_fields().items() if name in self.changed_data}
+
+
+def nth_in_month(day) -> int:
+    """Which of its month's weekdays ``day`` is: 1 to 4, or -1 for a fifth (the last)."""
+    nth = (day.day - 1) // 7 + 1
+    return -1 if nth == 5 else nth
+
+
+class RepeatSeriesForm(forms.Form):
+    """How an event repeats. Only reads the choices: events.series.Repeat judges them.
+
+    Starts from the event's own weekday (and its place in the month), so the
+    first guess always includes the event itself.
+    """
+
+    frequency = forms.ChoiceField(
+        label="Repeat", choices=Frequency.choices, initial=Frequency.WEEKLY, widget=forms.RadioSelect
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="On",
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Weekly: every day it happens on. Monthly: the one day.",
+    )
+    nth = forms.TypedChoiceField(
+        label="Which one in the month",
+        choices=list(NTH_NAMES.items()),
+        coerce=int,
+        help_text="Monthly only: the first Friday, the last Sunday ...",
+    )
+    interval = forms.IntegerField(
+        label="Every", initial=1, help_text="1: every week (or month); 2: every other one; and so on."
+    )
+    ends = forms.ChoiceField(
+        label="Ends",
+        choices=[("count", "After a number of dates"), ("until", "On a date")],
+        initial="count",
+        widget=forms.RadioSelect,
+    )
+    count = forms.IntegerField(label="Number of dates", required=False, help_text="The event itself counts.")
+    until = forms.DateField(
+        label="Until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The last day it may happen on.",
+    )
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        start = local_start(event)
+        self.initial.update(weekdays=[start.weekday()], nth=nth_in_month(start), count=10)
+
+    def repeat(self) -> Repeat:
+        data = self.cleaned_data
+        monthly = data["frequency"] == Frequency.MONTHLY
+        return Repeat(
+            frequency=data["frequency"],
+            weekdays=tuple(data["weekdays"]),
+            nth=data["nth"] if monthly else None,  # the field is there for monthly series only
+            interval=data["interval"],
+            # Only the chosen end counts, so a number left in the other field changes nothing.
+            until=data["until"] if data["ends"] == "until" else None,
+            count=data["count"] if data["ends"] == "count" else None,
+        )

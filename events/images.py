@@ -204,6 +204,24 @@ def _rendition(pixels: Image.Image, frame: Frame) -> Rendition:
 _CARD_FIELD = Event._meta.get_field("image_card")
 
 
+def renditions_of(event: Event) -> list[Rendition]:
+    """The event's stored picture as renditions, to give a copy of the event its own files (none when
+    it has no picture, or a file of it cannot be read)."""
+    names = {frame: getattr(event, f"image_{frame.kind}").name for frame in FRAMES}
+    if not all(names.values()):
+        return []
+    try:
+        return [Rendition(frame, _read(name)) for frame, name in names.items()]
+    except OSError:  # a file of it is gone: the copy goes without a picture
+        logger.warning("picture not copied from event %s", event.pk, exc_info=True)
+        return []
+
+
+def _read(name: str) -> bytes:
+    with _CARD_FIELD.storage.open(name, "rb") as file:
+        return file.read()
+
+
 @contextmanager
 def stored(made: list[Rendition], *, event: Event) -> Iterator[dict[str, str]]:
     """Write each rendition as events/<event id>-<hash>-<kind>.jpg and give {kind: stored name}.

@@ -95,7 +95,27 @@ def is_openstreetmap_url(url: str) -> bool:
     return parts.scheme == "https" and parts.hostname in ("openstreetmap.org", "www.openstreetmap.org")
 
 
-class EventQuerySet(models.QuerySet):
+def runs(user, organizer_id: int | None) -> bool:
+    """Whether ``user`` runs what ``organizer_id`` organizes: that organizer while they hold the role,
+    and site staff."""
+    if not user.is_authenticated:
+        return False
+    return user.is_site_staff or (user.is_organizer and user.pk == organizer_id)
+
+
+class OrganizedQuerySet(models.QuerySet):
+    """Rows an organizer runs (events, series)."""
+
+    def managed_by(self, user):
+        """The rows ``user`` runs: ``runs`` as a filter (all of them for site staff)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_site_staff:
+            return self
+        return self.filter(organizer=user) if user.is_organizer else self.none()
+
+
+class EventQuerySet(OrganizedQuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Bulk inserts skip save(): fill the stored copies here."""
         objs = list(objs)
@@ -132,14 +152,6 @@ class EventQuerySet(models.QuerySet):
 
     def with_seats_left(self):
         return self.filter(booked_seats__lt=F("capacity"))
-
-    def managed_by(self, user):
-        """The events ``user`` runs: Event.is_managed_by as a filter (all of them for site staff)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_site_staff:
-            return self
-        return self.filter(organizer=user) if user.is_organizer else self.none()
 
     def visible_to(self, user):
         """Published and cancelled events for everyone; drafts only to those who run them."""
@@ -201,6 +213,13 @@ class Tag(models.Model):
         return self.name
 
 
+class SeriesQuerySet(OrganizedQuerySet):
+    def visible_to(self, user):
+        """Series with a date anyone may see (published or cancelled), and those ``user`` runs."""
+        shown = Event.objects.exclude(status=Event.Status.DRAFT).filter(series=models.OuterRef("pk"))
+        return self.filter(models.Exists(shown)) | self.managed_by(user)
+
+
 class Series(models.Model):
     """Events that repeat by one rule (every Tuesday, the first Friday of each month).
 
@@ -218,12 +237,18 @@ class Series(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = SeriesQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "series"
 
     def __str__(self):
         return self.title
+
+    def is_managed_by(self, user) -> bool:
+        """A series is run by whoever runs its events: its organizer and site staff."""
+        return runs(user, self.organizer_id)
 
 
 class Event(SeatCounter, models.Model):
@@ -415,9 +440,7 @@ class Event(SeatCounter, models.Model):
 
     def is_managed_by(self, user) -> bool:
         """Its organizer (while they hold the organizer role) and site staff run an event."""
-        if not user.is_authenticated:
-            return False
-        return user.is_site_staff or (user.is_organizer and user.pk == self.organizer_id)
+        return runs(user, self.organizer_id)
 
     def fill_derived_fields(self) -> None:
         """Recompute the stored copies from the fields they are derived from."""

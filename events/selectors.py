@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Abs
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Abs, Coalesce
 from django.utils import timezone
 
-from events.models import Question, Seat, TicketType
+from events.models import Event, Question, Seat, TicketType
 
 
 class UpcomingThenPast:
@@ -148,3 +148,33 @@ def questions_for(*, event_id: int, ticket_type_id: int | None) -> list[Question
     if ticket_type_id is not None:
         questions = questions.filter(Q(ticket_type__isnull=True) | Q(ticket_type_id=ticket_type_id))
     return list(questions)
+
+
+# Series ---------------------------------------------------------------------------------------
+
+SERIES_DATES_SHOWN = 12
+
+
+def one_per_series(events, *, order: tuple[str, ...]):
+    """``events`` with each series as one entry: its first date in ``order`` among ``events`` (the
+    next one, for upcoming events), with ``more_dates``, how many other dates of it ``events`` hold.
+
+    Two correlated subqueries along the (series, starts_at) index, so a page costs one query
+    however many series and dates there are, and the count one more.
+    """
+    same_series = events.filter(series_id=OuterRef("series_id"))
+    first = same_series.order_by(*order).values("pk")[:1]
+    others = same_series.exclude(pk=OuterRef("pk")).order_by().values("series_id")
+    more = others.annotate(count=Count("pk")).values("count")
+    return events.filter(Q(series__isnull=True) | Q(pk=Subquery(first))).annotate(
+        more_dates=Coalesce(Subquery(more), 0)
+    )
+
+
+def other_dates_of(event) -> list[Event]:
+    """The next SERIES_DATES_SHOWN published dates of ``event``'s series that have not started, itself
+    left out, soonest first: what its page offers to pick from (one query; none outside a series)."""
+    if event.series_id is None:
+        return []
+    dates = Event.objects.published().upcoming().filter(series_id=event.series_id).exclude(pk=event.pk)
+    return list(dates.order_by("starts_at", "pk")[:SERIES_DATES_SHOWN])

@@ -13,7 +13,8 @@ from rest_framework import serializers
 from accounts.models import User
 from events import images
 from events.filters import MAX_ID
-from events.models import Category, Event, Question, Seat, TicketType
+from events.models import Category, Event, Question, Seat, Series, TicketType
+from events.series import NTH_NAMES, WEEKDAY_NAMES, Frequency, Repeat, create_series, describe
 from events.services import (
     MAX_ROWS,
     MAX_SEATS_PER_ROW,
@@ -397,6 +398,9 @@ class EventSerializer(serializers.ModelSerializer):
     )
 
     image = serializers.SerializerMethodField(help_text="Its picture, or null when it has none.")
+    series = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The id of the series this event is a date of (/api/series/{id}/), or null."
+    )
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
     class Meta:
@@ -423,6 +427,7 @@ class EventSerializer(serializers.ModelSerializer):
             "hold_minutes",
             "payment_providers",
             "refund_cutoff_hours",
+            "series",
             "ticket_types",
             "image",
             "status",
@@ -466,3 +471,102 @@ class EventDetailSerializer(EventSerializer):
 
     class Meta(EventSerializer.Meta):
         fields = [*EventSerializer.Meta.fields[:-3], "questions", *EventSerializer.Meta.fields[-3:]]
+
+
+# Series ---------------------------------------------------------------------------------------
+
+
+class OccurrenceSerializer(serializers.ModelSerializer):
+    """One date of a series. Times are shown with the offset of the event's own time zone."""
+
+    starts_at = OffsetDateTimeField(read_only=True)
+    ends_at = OffsetDateTimeField(read_only=True)
+    seats_left = serializers.IntegerField(read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="event-detail")
+
+    class Meta:
+        model = Event
+        fields = ["id", "starts_at", "ends_at", "status", "seats_left", "url"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        with timezone.override(instance.timezone):
+            return super().to_representation(instance)
+
+
+class SeriesSerializer(serializers.ModelSerializer):
+    """An event repeated by a rule; each date is a whole event (see /api/events/?series={id})."""
+
+    description = serializers.SerializerMethodField(
+        help_text='The rule in words: "Every week on Tuesday, 8 times".'
+    )
+    organizer = OrganizerSerializer(read_only=True)
+    upcoming = OccurrenceSerializer(
+        source="upcoming_occurrences",
+        many=True,
+        read_only=True,
+        help_text="Its dates that have not started and that you can see, soonest first.",
+    )
+    url = serializers.HyperlinkedIdentityField(view_name="series-detail")
+
+    class Meta:
+        model = Series
+        fields = ["id", "title", "description", "rule", "timezone", "organizer", "upcoming", "url"]
+        read_only_fields = fields
+        extra_kwargs = {"rule": {"help_text": "The rule as RFC 5545 text (DTSTART and RRULE, local times)."}}
+
+    def get_description(self, series: Series) -> str:
+        return describe(series.rule)
+
+
+WEEKDAY_CHOICES = [name.lower() for name in WEEKDAY_NAMES]
+
+
+class SeriesCreateSerializer(serializers.Serializer):
+    """Repeat one of your events: it becomes the first date, each later date a copy of it.
+
+    Read as an events.series.Repeat, which the service judges (invalid_recurrence, too_many_dates).
+    """
+
+    event = serializers.PrimaryKeyRelatedField(
+        queryset=Event.objects.none(), help_text="The id of the event to repeat: its first date."
+    )
+    frequency = serializers.ChoiceField(choices=Frequency.choices)
+    weekdays = serializers.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES, help_text="Weekly: the days it happens on. Monthly: the one day, with nth."
+    )
+    nth = serializers.ChoiceField(
+        choices=list(NTH_NAMES),
+        required=False,
+        allow_null=True,
+        help_text="Monthly only: which of the month's weekdays, 1 to 4, or -1 for the last.",
+    )
+    interval = serializers.IntegerField(default=1, help_text="Every this many weeks or months.")
+    until = serializers.DateField(
+        required=False, allow_null=True, help_text="The last day it may happen on (or give count)."
+    )
+    count = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="How many dates, the event itself included (or give until).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["event"].queryset = Event.objects.visible_to(request.user)
+
+    def validate(self, attrs):
+        attrs["repeat"] = Repeat(
+            frequency=attrs.pop("frequency"),
+            weekdays=tuple(sorted(WEEKDAY_CHOICES.index(day) for day in attrs.pop("weekdays"))),
+            nth=attrs.pop("nth", None),
+            interval=attrs.pop("interval"),
+            until=attrs.pop("until", None),
+            count=attrs.pop("count", None),
+        )
+        return attrs
+
+    def create(self, validated_data):
+        return create_series(**validated_data)

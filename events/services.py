@@ -758,6 +758,7 @@ COPIED_EVENT_FIELDS = (
     "map_url",
     "online_url",
     "category",
+    "image_alt",
     "timezone",
     "capacity",
     "currency",
@@ -771,15 +772,22 @@ COPIED_QUESTION_FIELDS = ("label", "kind", "options", "required", "position")
 
 
 def copy_event(*, event: Event, by, offset: timedelta) -> Event:
-    """A new draft of ``event`` ``offset`` later, to run it again: its ticket types (sales windows moved
-    too), their seats (blocked ones still blocked, none held) and its questions; nobody booked yet.
+    """A new draft of ``event`` ``offset`` later, to run it again (copy_event_to says what it holds)."""
+    return copy_event_to(event=event, by=by, starts_at=event.starts_at + offset)
+
+
+def copy_event_to(*, event: Event, by, starts_at: datetime) -> Event:
+    """A new draft of ``event`` starting at ``starts_at``, to run it again: its ticket types (sales windows
+    moved as much as the start), their seats (blocked ones still blocked, none held) and its questions;
+    nobody booked yet.
 
     The copy stays with the event's organizer; it is a new entry in calendars (an entry is its event's).
     """
     ensure_manages(event=event, by=by)
+    offset = starts_at - event.starts_at
     draft = Event(
         **{name: getattr(event, name) for name in COPIED_EVENT_FIELDS},
-        starts_at=event.starts_at + offset,
+        starts_at=starts_at,
         ends_at=event.ends_at + offset,
         status=Event.Status.DRAFT,
     )
@@ -788,10 +796,21 @@ def copy_event(*, event: Event, by, offset: timedelta) -> Event:
     with transaction.atomic():
         draft.save()
         draft.tags.set(event.tags.all())
+        _copy_picture(event, draft)
         types = {kind.pk: _copy_ticket_type(kind, draft, offset) for kind in event.ticket_types.all()}
         _copy_seats(types)
         _copy_questions(event, draft, types)
     return draft
+
+
+def _copy_picture(event: Event, draft: Event) -> None:
+    """The copy gets files of its own (deleting either event's picture leaves the other's in place)."""
+    made = images.renditions_of(event)
+    with images.stored(made, event=draft) as names:
+        for kind, name in names.items():
+            setattr(draft, f"image_{kind}", name)
+        draft.image_alt = event.image_alt if names else ""
+        draft.save(update_fields=PICTURE_FIELDS)
 
 
 def _moved(moment: datetime | None, offset: timedelta) -> datetime | None:

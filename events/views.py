@@ -18,7 +18,7 @@ from events import discovery
 from events.calendars import event_calendar
 from events.filters import PAST, SEARCH_MAX_LENGTH, UPCOMING, EventFilter
 from events.models import Category, Event
-from events.selectors import questions_for, with_price_range
+from events.selectors import one_per_series, other_dates_of, questions_for, with_price_range
 
 # The list page offers these of the filter's orderings; the first names each tab's own order.
 SORT_CHOICES = {
@@ -74,7 +74,9 @@ class EventListView(FilterView):
         return context
 
     def paginate_queryset(self, queryset, page_size):
-        page = _page_of(self.request, queryset, page_size)
+        # A series is one entry: its next date (its latest, among past events) and how many more it has.
+        entries = one_per_series(queryset, order=discovery.TAB_ORDER[_when(self.request)])
+        page = _page_of(self.request, entries, page_size)
         return page.paginator, page, page.object_list, page.has_other_pages()
 
 
@@ -149,6 +151,7 @@ def event_page_context(request, event: Event, *, answers=None, chosen_type_id: i
         "organizer_url": _organizer_url(event.organizer),
         "tags": list(event.tags.all()),
         "show_joining_link": bool(event.online_url) and _holds_a_seat_or_runs(user, event, booking),
+        "other_dates": other_dates_of(event),
     }
     if action.offers_booking:
         context["answers_form"] = _answers_form(event, choices, data=answers, chosen_type_id=chosen_type_id)
@@ -188,7 +191,8 @@ def organizer_page(request, username: str):
     if username != organizer.username:
         return redirect("events:organizer", organizer.username, permanent=True)
     when = _when(request)
-    events = with_price_range(discovery.organizer_events(organizer, when))
+    series_once = one_per_series(discovery.organizer_events(organizer, when), order=discovery.TAB_ORDER[when])
+    events = with_price_range(series_once)
     context = {
         "organizer": organizer,
         "events_run": discovery.events_run_by(organizer),

@@ -1,12 +1,14 @@
 """seed_demo: the demo site make run serves, with real counters, the brief's sections and a seated hall."""
 
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bookings.services import counter_mismatches
-from events.models import Event, Seat, TicketType
+from events.models import Event, Seat, Series, TicketType
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +35,18 @@ def test_seed_demo_builds_typed_and_seated_events_with_exact_counters_and_runs_a
     assert sorted(symphony.tags.values_list("name", flat=True)) == ["Classical", "Orchestra"]
     assert Event.objects.filter(attendance=Event.Attendance.ONLINE).exclude(online_url="").exists()
     assert not Event.objects.filter(category=None).exists()
+
+
+def test_seed_demo_repeats_one_event_every_tuesday_each_date_with_its_picture():
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    series = Series.objects.get()
+    dates = list(series.occurrences.order_by("starts_at"))
+    zone = ZoneInfo(series.timezone)
+    assert len(dates) == 8 and dates[0].starts_at > timezone.now()
+    assert {(e.starts_at.astimezone(zone).strftime("%a %H:%M"), e.status) for e in dates} == {
+        ("Tue 19:00", "published")
+    }
+    assert all(e.image_card and e.category.slug == "learning" for e in dates)
+    assert len({e.image_card.name for e in dates}) == 8  # each date's files are its own

@@ -25,7 +25,7 @@ from bookings.models import Answer, Booking
 from bookings.tests.factories import make_booking
 from community.models import Block, Comment, Conversation, Friendship, Like, Message, Post, Report
 from eventhub.wsgi import application
-from events.models import Event, Question, Seat, TicketType
+from events.models import Event, Question, Seat, Series, TicketType
 from events.tests.factories import EventFactory
 from notifications.models import OrganizerMessage, SentEmail
 from payments.models import Invoice, InvoiceCounter, InvoiceProfile, Payment, Refund
@@ -140,6 +140,7 @@ class RowSnapshot:
         Seat,
         TicketType,
         Event,
+        Series,
         User,
     )
 

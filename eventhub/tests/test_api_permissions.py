@@ -12,7 +12,8 @@ from bookings.tests.factories import make_booking
 from community.messaging import send_message
 from community.posts import create_comment
 from community.tests.factories import PostFactory, make_friends
-from events.tests.factories import EventFactory
+from events.series import WEEKDAY_NAMES
+from events.tests.factories import EventFactory, make_series
 
 ROLES = ("anonymous", "attendee", "other_attendee", "organizer", "other_organizer", "staff")
 
@@ -30,6 +31,12 @@ def event_body(world):
 
 def no_body(world):
     return None
+
+
+def weekly_body(event):
+    """Repeat ``event`` weekly on its own weekday (the factory's events are on UTC's clock), 3 dates."""
+    weekday = WEEKDAY_NAMES[event.starts_at.weekday()].lower()
+    return {"event": event.pk, "frequency": "weekly", "weekdays": [weekday], "count": 3}
 
 
 # (method, address, body, expected status for each of ROLES, in order)
@@ -159,6 +166,10 @@ MATRIX = [
     ("post", "/api/events/{draft}/check-ins/", lambda w: {"code": "x"}, (401, 404, 404, 404, 404, 404)),
     ("delete", "/api/events/{event}/check-ins/{booking}/", no_body, (401, 403, 403, 204, 403, 204)),
     ("post", "/api/bookings/", lambda w: {"event": w.empty.pk}, (401, 201, 201, 403, 403, 201)),
+    ("get", "/api/series/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("get", "/api/series/{series}/", no_body, (200, 200, 200, 200, 200, 200)),
+    ("post", "/api/series/", lambda w: weekly_body(w.empty), (401, 403, 403, 201, 403, 403)),
+    ("post", "/api/series/{series}/cancel/", no_body, (401, 403, 403, 200, 403, 200)),
     ("get", "/api/bookings/", no_body, (401, 200, 200, 200, 200, 200)),
     ("get", "/api/bookings/{booking}/", no_body, (401, 200, 404, 200, 404, 200)),
     ("post", "/api/bookings/{booking}/cancel/", no_body, (401, 200, 404, 200, 404, 200)),
@@ -192,6 +203,7 @@ def world(request, published_event, draft_event, organizer, attendee):
         pal=pal,
         message=message,
         conversation=message.conversation,
+        series=make_series(EventFactory(organizer=organizer), count=2),
     )
 
 
@@ -203,7 +215,17 @@ def test_permission_matrix(api_client, world, method, address, body, role, expec
     url = address.format(
         **{
             name: getattr(world, name).pk
-            for name in ("attendee", "event", "draft", "empty", "booking", "post", "comment", "conversation")
+            for name in (
+                "attendee",
+                "event",
+                "draft",
+                "empty",
+                "booking",
+                "post",
+                "comment",
+                "conversation",
+                "series",
+            )
         }
     )
 

@@ -42,6 +42,7 @@ BODY_OPERATIONS = [
     ("POST", "/api/events/{event_id}/questions/", "organizer"),
     ("PATCH", "/api/events/{event_id}/questions/{id}/", "organizer"),
     ("POST", "/api/events/{event_id}/check-ins/", "organizer"),
+    ("POST", "/api/series/", "organizer"),
     ("PATCH", "/api/users/{id}/", "attendee"),
     ("PATCH", "/api/users/me/", "attendee"),
     ("POST", "/api/users/me/password/", "attendee"),

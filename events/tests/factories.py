@@ -8,6 +8,7 @@ from PIL import Image
 
 from accounts.tests.factories import OrganizerFactory
 from events.models import DEFAULT_TICKET_TYPE_NAME, Category, Event, TicketType
+from events.series import Frequency, Repeat, create_series, local_start
 from events.services import set_event_image
 
 
@@ -82,3 +83,9 @@ def picture_upload(content: bytes | None = None, *, name="photo.jpg", content_ty
 def give_picture(event: Event, *, alt="A full hall, seen from the stage") -> Event:
     """``event`` with a picture, set through the service as its organizer."""
     return set_event_image(event=event, by=event.organizer, upload=picture_upload(), alt=alt)
+
+
+def make_series(event: Event, *, count: int = 4, by=None):
+    """``event`` repeated weekly on its own weekday, ``count`` dates in all, made by the series service."""
+    repeat = Repeat(frequency=Frequency.WEEKLY, weekdays=(local_start(event).weekday(),), count=count)
+    return create_series(event=event, by=by or event.organizer, repeat=repeat)

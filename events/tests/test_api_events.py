@@ -35,6 +35,7 @@ EVENT_FIELDS = {
     "hold_minutes",
     "payment_providers",
     "refund_cutoff_hours",
+    "series",
     "ticket_types",
     "image",
     "status",

@@ -11,7 +11,7 @@ from eventhub.errors import DomainError, ErrorCode
 from events import services
 from events.calendars import calendar_uid
 from events.models import Event, Question, Seat
-from events.tests.factories import EventFactory
+from events.tests.factories import EventFactory, give_picture
 
 WEEK = timedelta(days=7)
 
@@ -186,3 +186,21 @@ def test_another_organizers_event_cannot_be_copied(client, other_organizer, even
     assert client.get(copy_url(event)).status_code == 404
     assert client.post(copy_url(event), {"days": "7"}).status_code == 404
     assert Event.objects.count() == 1
+
+
+def test_a_copy_has_the_picture_in_files_of_its_own(organizer):
+    event = give_picture(EventFactory(organizer=organizer), alt="The stage at night")
+
+    draft = services.copy_event(event=event, by=organizer, offset=timedelta(days=7))
+
+    assert draft.image_alt == "The stage at night"
+    assert draft.image_card.name != event.image_card.name
+    assert draft.image_card.read() == event.image_card.read()
+    assert draft.image_banner.read() == event.image_banner.read()
+
+
+def test_a_copy_of_an_event_without_a_picture_has_none(organizer):
+    draft = services.copy_event(
+        event=EventFactory(organizer=organizer), by=organizer, offset=timedelta(days=7)
+    )
+    assert not draft.image_card and draft.image_alt == ""

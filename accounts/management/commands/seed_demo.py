@@ -24,7 +24,9 @@ from bookings import services as booking_services
 from community.demo import seed_community
 from events import images
 from events import services as event_services
-from events.models import Category, Event
+from events.clock import instant_in_zone
+from events.models import Category, Event, Series
+from events.series import Frequency, Repeat, create_series
 from payments import services as payment_services
 from payments.models import InvoiceProfile
 
@@ -77,6 +79,9 @@ class DemoEvent:
     online_url: str = ""  # an online event's joining link
 
 
+# Repeated every Tuesday by _series (its days and hours are chosen there).
+DEMO_SERIES = DemoEvent("Python study group", 0, 0, 19, "Europe/London", "Central Library, Room 2", 20, 0)
+
 # How each demo event is listed: its category, tags and city.
 LISTINGS = {
     "Symphony under the stars": ("music", ["Classical", "Orchestra"], "London"),
@@ -112,6 +117,7 @@ LISTINGS = {
     "Autumn craft fair": ("family", ["Crafts", "Market"], "New York"),
     "Wine tasting: Finger Lakes": ("food", ["Wine", "Tasting"], "New York"),
     "Community garden day": ("community", ["Gardening", "Outdoor", "Family"], "New York"),
+    "Python study group": ("learning", ["Python", "Study group"], "London"),
 }
 
 
@@ -339,6 +345,7 @@ class Command(BaseCommand):
         created = sum(self._event(spec, organizers, crowd) for spec in DEMO_EVENTS)
         for seed, spec in enumerate(DEMO_EVENTS):
             self._picture(spec, organizers[spec.organizer], seed)
+        created += self._series(organizers[0], seed=len(DEMO_EVENTS))
         community = "friends, posts and messages added" if seed_community() else "left as it is"
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} new events; community {community}).")
@@ -398,6 +405,33 @@ class Command(BaseCommand):
                 starts_at=starts_at, ends_at=starts_at + timedelta(hours=spec.hours)
             )
         return True
+
+    @transaction.atomic
+    def _series(self, organizer, *, seed: int) -> int:
+        """A weekly series: eight Tuesdays at 19:00 on the organizer's clock from next week on, its first
+        date pictured before it is repeated, so every date has the picture. Made once."""
+        if Series.objects.filter(organizer=organizer, title=DEMO_SERIES.title).exists():
+            return 0
+        zone = ZoneInfo(organizer.timezone)
+        day = timezone.localdate(timezone=zone) + timedelta(days=7)
+        day += timedelta(days=(1 - day.weekday()) % 7)  # the Tuesday on or after it
+        starts_at = instant_in_zone(datetime.combine(day, time(19)), zone)
+        event = event_services.create_event(
+            organizer=organizer,
+            title=DEMO_SERIES.title,
+            description="Every Tuesday evening: we read a chapter together and solve its exercises.",
+            location=DEMO_SERIES.location,
+            address="25 Chancery Lane",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=2),
+            capacity=DEMO_SERIES.capacity,
+            timezone=organizer.timezone,
+            status=Event.Status.PUBLISHED,
+            **self._listing(DEMO_SERIES),
+        )
+        self._picture(DEMO_SERIES, organizer, seed)
+        repeat = Repeat(frequency=Frequency.WEEKLY, weekdays=(1,), count=8)
+        return create_series(event=event, by=organizer, repeat=repeat).occurrences.count()
 
     @staticmethod
     def _listing(spec: DemoEvent) -> dict:
