@@ -761,8 +761,19 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
         )
 
 
+class CountsEventsMixin:
+    """A list of things events are filed under, each with how many events it holds."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(event_count=Count("events"))
+
+    @admin.display(description="Events", ordering="event_count")
+    def events(self, filed_under) -> int:
+        return filed_under.event_count
+
+
 @admin.register(Category)
-class CategoryAdmin(ConsoleAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(CountsEventsMixin, ConsoleAdminMixin, admin.ModelAdmin):
     """The site's categories, kept by staff; organizers pick from them on their events."""
 
     list_display = ("name", "slug", "position", "events")
@@ -770,28 +781,14 @@ class CategoryAdmin(ConsoleAdminMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(event_count=Count("events"))
-
-    @admin.display(description="Events", ordering="event_count")
-    def events(self, category) -> int:
-        return category.event_count
-
 
 @admin.register(Tag)
-class TagAdmin(ConsoleAdminMixin, admin.ModelAdmin):
+class TagAdmin(CountsEventsMixin, ConsoleAdminMixin, admin.ModelAdmin):
     """Tags come from what organizers type; staff correct a spelling or remove one here."""
 
     list_display = ("name", "slug", "events")
     search_fields = ("name", "slug")
     readonly_fields = ("slug",)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(event_count=Count("events"))
-
-    @admin.display(description="Events", ordering="event_count")
-    def events(self, tag) -> int:
-        return tag.event_count
 
 
 # Series ----------------------------------------------------------------------------------------

@@ -749,22 +749,9 @@ def _status_refusal(*, event: Event, status: str, by) -> DomainError | None:
 # What a copy takes over from its event as it is; the times move by the offset, the counters start at zero.
 COPIED_EVENT_FIELDS = (
     "organizer",
-    "title",
-    "description",
-    "location",
-    "attendance",
-    "address",
-    "city",
-    "map_url",
-    "online_url",
-    "category",
-    "image_alt",
-    "timezone",
+    *(name for name in EDITABLE_FIELDS if name not in ("starts_at", "ends_at")),
     "capacity",
-    "currency",
-    "hold_minutes",
-    "payment_providers",
-    "refund_cutoff_hours",
+    "image_alt",
 )
 COPIED_TYPE_FIELDS = ("name", "description", "price", "tax_rate", "capacity", "position", "seated")
 COPIED_SEAT_FIELDS = ("row", "row_index", "number", "blocked")
