@@ -21,7 +21,7 @@ from events.tests.test_images import SVG_WITH_SCRIPT, exif_with_gps
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 RUN = secrets.token_hex(3)
-CACHE_DB = 6
+CACHE_DB = 11  # a Redis database no other production-like module uses
 LIMIT = 150_000  # EVENT_IMAGE_MAX_BYTES of the deployment, small so that too large is cheap to send
 
 
