@@ -1,6 +1,8 @@
 """API shapes for events. Writes go through events.services, which run the model's own validation;
 questions, which hold no counter and take no lock, are saved once the model's full_clean passes."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +16,16 @@ from accounts.models import User
 from events import images
 from events.filters import MAX_ID
 from events.models import Category, Event, Question, Seat, Series, TicketType
-from events.series import NTH_NAMES, WEEKDAY_NAMES, Frequency, Repeat, create_series, describe
+from events.series import (
+    NTH_NAMES,
+    WEEKDAY_NAMES,
+    Frequency,
+    Repeat,
+    Scope,
+    create_series,
+    describe,
+    update_series,
+)
 from events.services import (
     MAX_ROWS,
     MAX_SEATS_PER_ROW,
@@ -272,12 +283,13 @@ class ProviderNamesField(serializers.MultipleChoiceField):
         return list(value)
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
-class TagNamesField(serializers.ListField):
-    """An event's tags by name; written as a list of text the service cleans (trimmed, each once, each
-    checked), so a refusal is one flat message, not one per position in the list."""
+# Ticket types priced at once by name through an event's change; more is no honest request.
+MAX_PRICED_TYPES = 50
 
-    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
+class FlatErrorsMixin:
+    """A container field whose refusal is one flat list of messages, not one per item (the API's
+    error shape is a list of words per field)."""
 
     def to_internal_value(self, data):
         try:
@@ -285,8 +297,28 @@ class TagNamesField(serializers.ListField):
         except serializers.ValidationError as refused:
             raise serializers.ValidationError(sorted(set(_messages_in(refused.detail)))) from None
 
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class TagNamesField(FlatErrorsMixin, serializers.ListField):
+    """An event's tags by name; written as a list of text the service cleans (trimmed, each once, each
+    checked)."""
+
+    child = serializers.CharField(allow_blank=True, trim_whitespace=False)
+
     def to_representation(self, data):
         return [tag.name for tag in data.all()]
+
+
+class PricesField(FlatErrorsMixin, serializers.DictField):
+    """New prices by ticket type name, as decimal strings."""
+
+    child = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.00"))
+
+    def to_internal_value(self, data):
+        prices = super().to_internal_value(data)
+        if len(prices) > MAX_PRICED_TYPES:
+            raise serializers.ValidationError(f"Price at most {MAX_PRICED_TYPES} ticket types at once.")
+        return prices
 
 
 def _messages_in(detail) -> list[str]:
@@ -399,7 +431,23 @@ class EventSerializer(serializers.ModelSerializer):
 
     image = serializers.SerializerMethodField(help_text="Its picture, or null when it has none.")
     series = serializers.PrimaryKeyRelatedField(
-        read_only=True, help_text="The id of the series this event is a date of (/api/series/{id}/), or null."
+        read_only=True,
+        allow_null=True,
+        help_text="The id of the series this event is a date of (/api/series/{id}/), or null.",
+    )
+    apply_to = serializers.ChoiceField(
+        choices=Scope.choices,
+        default=Scope.THIS,
+        write_only=True,
+        help_text="For a date of a series: this (the default) changes this event only; future changes it "
+        "and every later date that has not started and is not cancelled, all or nothing (dates, times "
+        "and status change one event at a time).",
+    )
+    prices = PricesField(
+        required=False,
+        write_only=True,
+        help_text='New prices by ticket type name, {"VIP": "60.00"}: with apply_to=future, on every '
+        "later date that sells a type of that name.",
     )
     url = serializers.HyperlinkedIdentityField(view_name="event-detail")
 
@@ -432,6 +480,8 @@ class EventSerializer(serializers.ModelSerializer):
             "image",
             "status",
             "organizer",
+            "apply_to",
+            "prices",
             "url",
         ]
 
@@ -457,11 +507,22 @@ class EventSerializer(serializers.ModelSerializer):
     def get_image(self, event: Event) -> dict | None:
         return EventImageSerializer(event, context=self.context).data if event.image_card else None
 
+    def validate(self, attrs):
+        if self.instance is None and ("prices" in attrs or attrs.get("apply_to", Scope.THIS) != Scope.THIS):
+            raise serializers.ValidationError(
+                {"prices": "A new event is changed alone: price its ticket types through their endpoint."}
+            )
+        return attrs
+
     def create(self, validated_data):
+        validated_data.pop("apply_to", None)
         return create_event(**validated_data)
 
     def update(self, instance, validated_data):
-        return update_event(event=instance, **validated_data)
+        scope, prices = validated_data.pop("apply_to", Scope.THIS), validated_data.pop("prices", None)
+        if scope == Scope.THIS and not prices:
+            return update_event(event=instance, **validated_data)
+        return update_series(event=instance, scope=scope, prices=prices, **validated_data)
 
 
 class EventDetailSerializer(EventSerializer):
