@@ -181,7 +181,9 @@ class EventFilter(django_filters.FilterSet):
         return queryset.filter(tags__slug=slugify(value[:SEARCH_MAX_LENGTH]))
 
     def filter_city(self, queryset, name, value):
-        return queryset.filter(city_key=" ".join(search_words(value[:SEARCH_MAX_LENGTH])))
+        key = " ".join(search_words(value[:SEARCH_MAX_LENGTH]))
+        # A city of no letter or digit names no city (not the events that have none).
+        return queryset.filter(city_key=key) if key else queryset.none()
 
     def filter_when(self, queryset, name, value):
         return queryset.upcoming() if value == UPCOMING else queryset.past()

@@ -336,7 +336,8 @@ class Event(SeatCounter, models.Model):
     # search_text: the folded words of the title, description and location, what search compares.
     search_text = models.TextField(editable=False, blank=True, default="")
     # city_key: the city folded, what the city filter compares.
-    city_key = models.CharField(max_length=100, editable=False, blank=True, default="")
+    # Longer than the city: folding may lengthen words ("ß" is "ss", "ﬃ" is "ffi").
+    city_key = models.CharField(max_length=300, editable=False, blank=True, default="")
     # Seats booked in the last seven days, what "popular" sorts by: rewritten every few minutes by
     # bookings.services.refresh_popularity, so sorting costs an index read, not a count per request.
     recent_bookings = models.PositiveIntegerField(default=0, editable=False)

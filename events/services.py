@@ -130,9 +130,9 @@ def clean_tags(names: list[str]) -> list[str]:
         name = " ".join(str(name).split())
         if not name:
             continue
-        if len(name) > TAG_MAX_LENGTH:
-            raise _tags_refusal(f"A tag has at most {TAG_MAX_LENGTH} characters: “{name[:50]}” is longer.")
         slug = slugify(name)
+        if max(len(name), len(slug)) > TAG_MAX_LENGTH:  # a link may spell it longer ("ﬃ" is "ffi")
+            raise _tags_refusal(f"A tag has at most {TAG_MAX_LENGTH} characters: “{name[:50]}” is longer.")
         if not slug:
             raise _tags_refusal(f"“{name}” cannot be a tag: use letters or digits.")
         kept.setdefault(slug, name)

@@ -5,17 +5,14 @@ gunicorn with two workers, DEBUG off, PostgreSQL and Redis (eventhub/tests/produ
 a second server on the same database taking organizers on approval. One event made a series twice at
 once, a series cancelled by a double click, junk in the list's filters and in the new fields,
 someone else's events and series, and an online event's joining link looked for wherever the event
-shows. No answer is a 5xx, every refusal has its status and code, and the server logs no error but
-those of the known bugs pinned here as strict xfails.
+shows. No answer is a 5xx, every refusal has its status and code, and the servers log no error.
 """
 
 import re
 import secrets
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
 import pytest
 
@@ -67,22 +64,6 @@ def people(site) -> dict[str, Account]:
     with ThreadPoolExecutor(max_workers=4) as pool:
         made = pool.map(lambda part: site.account(f"{part}{RUN}", role=CAST[part]), CAST)
         return dict(zip(CAST, made, strict=True))
-
-
-# Byte ranges of the server logs written while a known bug was shown (the xfail tests): what the last
-# test leaves out when it looks for errors.
-KNOWN_BUG_LOG: list[tuple[Path, int, int]] = []
-
-
-@contextmanager
-def known_bug(site: Deployment):
-    """Mark what the servers log meanwhile as the known bug's; the server logs each error before it
-    answers, so the lines are written by the time the block ends."""
-    starts = {path: path.stat().st_size for path in site.log_paths}
-    try:
-        yield
-    finally:
-        KNOWN_BUG_LOG.extend((path, start, path.stat().st_size) for path, start in starts.items())
 
 
 def starts_in(days: int) -> datetime:
@@ -273,10 +254,6 @@ def test_the_new_filters_find_what_they_promise(site, listed_event):
     assert site.client().get("/api/events/?tag=blues").json()["count"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a city with no letter or digit folds to an empty city_key, which every event without a city has",
-)
 @pytest.mark.parametrize("city", ["!!!", "-", "%E2%80%94"])
 def test_a_city_of_punctuation_finds_no_event(site, people, city):
     new_event(site, people["owner"], attendance="online", online_url=JOINING_LINK)  # it has no city
@@ -394,22 +371,16 @@ def test_text_of_letters_that_grow_when_folded_is_kept(site, people, field):
     assert created.json()[field] == GROWING[field]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the folded city_key (varchar 100) and the tag's slug (varchar 40) can outgrow the city and tag "
-    "they come from: PostgreSQL's DataError is answered 500",
-)
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
 @pytest.mark.parametrize("field", OVERFLOWING)
 def test_a_city_or_tag_that_grows_when_folded_is_kept_or_refused(site, people, listed_event, field, method):
     owner = site.client(people["owner"].access)
-    with known_bug(site):
-        if method == "POST":
-            answer = owner.post("/api/events/", json_body=event_body(**{field: OVERFLOWING[field]}))
-        else:
-            answer = owner.request(
-                "PATCH", f"/api/events/{listed_event['id']}/", json_body={field: OVERFLOWING[field]}
-            )
+    if method == "POST":
+        answer = owner.post("/api/events/", json_body=event_body(**{field: OVERFLOWING[field]}))
+    else:
+        answer = owner.request(
+            "PATCH", f"/api/events/{listed_event['id']}/", json_body={field: OVERFLOWING[field]}
+        )
     assert answer.status in (200, 201, 400), str(answer)
     assert answer.status != 400 or set(answer.json()) == {field}, str(answer)
 
@@ -561,13 +532,5 @@ def test_junk_in_a_request_to_organize_is_400_on_its_note(site, approval_port):
     assert approval.get("/api/users/me/organizer-request/").status == 404
 
 
-def test_the_servers_logged_no_error_but_the_known_bugs(site, tmp_path):
-    problems = []
-    for number, path in enumerate(site.log_paths):
-        text = path.read_bytes()
-        for logged, start, end in sorted(KNOWN_BUG_LOG, key=lambda window: -window[1]):
-            text = text[:start] + text[end:] if logged == path else text
-        rest = tmp_path / f"{number}.log"
-        rest.write_bytes(text)
-        problems.extend(problem_lines(rest))
-    assert problems == []
+def test_the_servers_logged_no_error(site):
+    assert [line for path in site.log_paths for line in problem_lines(path)] == []

@@ -45,6 +45,7 @@ def test_tags_are_trimmed_and_kept_once_whatever_their_case():
     ("names", "words"),
     [
         (["x" * 41], "at most 40 characters"),
+        (["ﬃ" * 14], "at most 40 characters"),  # 14 letters, but its link spells 42
         (["!!!"], "use letters or digits"),
         ([f"tag {n}" for n in range(11)], "at most 10 tags"),
     ],
@@ -175,6 +176,7 @@ def listed(organizer):
         ({"attendance": "online"}, ["Webinar"]),
         ({"attendance": "in_person"}, ["Jazz", "Rust"]),
         ({"tag": "nothing-like-it"}, []),
+        ({"city": "!!!"}, []),  # names no city: not the events without one
     ],
 )
 def test_the_api_filters_by_category_tag_city_and_attendance(api_client, listed, query, expected):
@@ -382,3 +384,9 @@ def test_bad_tags_over_the_api_are_one_flat_list_of_messages(api_client, organiz
         return
     assert response.status_code == 400
     assert all(isinstance(message, str) for message in response.json()["tags"])
+
+
+def test_a_city_that_folds_longer_is_kept_and_found(organizer):
+    event = new_event(organizer, city="ß" * 100)
+    assert event.city_key == "ss" * 100
+    assert Event.objects.filter(city_key="ss" * 100).get() == event
