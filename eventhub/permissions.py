@@ -4,7 +4,7 @@ from rest_framework.permissions import BasePermission
 
 
 class IsOrganizer(BasePermission):
-    message = "Only organizers can create events."
+    message = "Only organizers can do this: they create and run events."
 
     def has_permission(self, request, view):
         return request.user.is_authenticated and request.user.is_organizer
