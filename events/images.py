@@ -337,6 +337,5 @@ def demo_picture(title: str, seed: int) -> bytes:
 
 def demo_alt(title: str, seed: int) -> str:
     """What demo_picture draws for these, in words."""
-    return (
-        f"Decorative picture for {title}: soft light circles over a {_demo_palette(title, seed)[2]} gradient."
-    )
+    colour = _demo_palette(title, seed)[2]
+    return f"Decorative picture for {title}: soft light circles over a gradient of {colour}."

@@ -89,6 +89,16 @@ def unknown_payment_providers(names) -> str | None:
     return None
 
 
+def joined_place(*parts: str) -> str:
+    """Parts of a place in one line, each left out when an earlier one already says it ("Bryant Park, New
+    York" and the city "New York" make "Bryant Park, New York")."""
+    kept = []
+    for part in (part.strip() for part in parts):
+        if part and part.casefold() not in ", ".join(kept).casefold():
+            kept.append(part)
+    return ", ".join(kept)
+
+
 def is_openstreetmap_url(url: str) -> bool:
     """Whether ``url`` points to OpenStreetMap's own site (an https link, no other host)."""
     parts = urlsplit(url)
@@ -455,8 +465,12 @@ class Event(SeatCounter, models.Model):
     @property
     def place(self) -> str:
         """Where the event happens in one line: the venue, then its address and city when it has them."""
-        parts = (self.location, self.address, self.city)
-        return ", ".join(dict.fromkeys(part.strip() for part in parts if part.strip()))
+        return joined_place(self.location, self.address, self.city)
+
+    @property
+    def venue_and_city(self) -> str:
+        """The short form lists show: the venue, then the city unless the venue already names it."""
+        return joined_place(self.location, self.city)
 
     @property
     def map_link(self) -> str:
@@ -465,7 +479,7 @@ class Event(SeatCounter, models.Model):
             return ""
         if self.map_url:
             return self.map_url
-        place = ", ".join(part for part in (self.address, self.city) if part.strip())
+        place = self.place
         return f"https://www.openstreetmap.org/search?{urlencode({'query': place})}" if place else ""
 
     def _place_errors(self) -> dict[str, str]:

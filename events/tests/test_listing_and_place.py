@@ -105,8 +105,21 @@ def test_without_a_map_link_the_map_searches_the_address(organizer):
     event = new_event(organizer, address="131 W 3rd St", city="New York")
     link = urlsplit(event.map_link)
     assert (link.scheme, link.hostname) == ("https", "www.openstreetmap.org")
-    assert parse_qs(link.query) == {"query": ["131 W 3rd St, New York"]}
-    assert new_event(organizer).map_link == ""  # nothing to search for
+    assert parse_qs(link.query) == {"query": ["Blue Note, 131 W 3rd St, New York"]}
+
+
+@pytest.mark.parametrize(
+    ("location", "address", "city", "place", "short"),
+    [
+        ("Blue Note", "131 W 3rd St", "New York", "Blue Note, 131 W 3rd St, New York", "Blue Note, New York"),
+        ("Bryant Park, New York", "", "New York", "Bryant Park, New York", "Bryant Park, New York"),
+        ("The Hive, 12 High St, London", "12 High St", "london", "The Hive, 12 High St, London", None),
+    ],
+)
+def test_a_place_says_each_part_once(organizer, location, address, city, place, short):
+    event = Event(location=location, address=address, city=city)
+    assert event.place == place
+    assert event.venue_and_city == (short or place)
 
 
 def test_an_online_event_has_a_joining_link_and_no_map(organizer):
@@ -296,7 +309,7 @@ def test_the_event_page_links_its_category_tags_and_map(client, listed):
     page = client.get(jazz.get_absolute_url()).content.decode()
     assert '<a href="/?category=music">Music</a>' in page
     assert '<a href="/?tag=open-air">#Open air</a>' in page
-    assert "https://www.openstreetmap.org/search?query=Hauptstr.+1%2C+M%C3%BCnchen" in page
+    assert "Hauptstr.+1%2C+M%C3%BCnchen" in page  # the map searches the whole place
 
 
 @pytest.fixture
