@@ -241,7 +241,7 @@ def test_without_a_replica_there_is_one_database_and_no_router():
 def test_a_replica_url_adds_the_alias_the_router_and_the_middleware():
     printed = settings_with(DATABASE_REPLICA_URL="postgres://u@127.0.0.1:5433/app")
     assert printed.startswith(
-        "['default', 'replica'] ['eventhub.db_router.ReplicaRouter'] ['eventhub.db_router.BrowsingReadsMiddleware']"
-        " {'MIRROR': 'default'}"
+        "['default', 'replica'] ['eventhub.db_router.ReplicaRouter']"
+        " ['eventhub.db_router.BrowsingReadsMiddleware'] {'MIRROR': 'default'}"
     )
     assert "statement_timeout=15000" in printed and "'connect_timeout': 2" in printed
