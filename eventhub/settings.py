@@ -101,7 +101,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # No query runs longer than this on PostgreSQL (the primary and the read replica).
-STATEMENT_TIMEOUT_OPTION = f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
+statement_timeout_option = f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing: IMMEDIATE takes the write lock at
     # BEGIN (this is what serialises bookings on SQLite, where
@@ -122,7 +122,7 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     # A stuck transaction cannot hold an event row forever.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=5000)} {STATEMENT_TIMEOUT_OPTION}"
+        f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=5000)} {statement_timeout_option}"
     )
 
 # A read replica (a PostgreSQL streaming standby): only the pages and API reads that are plainly
@@ -138,7 +138,7 @@ if env("DATABASE_REPLICA_URL", default=""):
     )
     if DATABASES["replica"]["ENGINE"].startswith("django.db.backends.postgresql"):
         replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
-        replica_options["options"] = STATEMENT_TIMEOUT_OPTION
+        replica_options["options"] = statement_timeout_option
         # A replica that does not answer is given up quickly: browsing then reads the primary.
         replica_options.setdefault("connect_timeout", 2)
     DATABASE_ROUTERS = ["eventhub.db_router.ReplicaRouter"]

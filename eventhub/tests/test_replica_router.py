@@ -29,7 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True, databases=DATABASES)
 def routed(settings):
     """The settings DATABASE_REPLICA_URL brings: the router and the browsing middleware."""
     settings.DATABASE_ROUTERS = ["eventhub.db_router.ReplicaRouter"]
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "eventhub.db_router.BrowsingReadsMiddleware"]
+    middleware = "eventhub.db_router.BrowsingReadsMiddleware"
+    settings.MIDDLEWARE = [*(m for m in settings.MIDDLEWARE if m != middleware), middleware]
     db_router.forget_replica_failure()
     yield
     db_router.forget_replica_failure()
