@@ -10,7 +10,7 @@ SQLITE_URL := sqlite:///$(CURDIR)/db.sqlite3
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run worker test test-sqlite test-postgres lint format check bench bench-smoke mutation lock-mutants clean
+.PHONY: run worker test test-sqlite test-postgres test-replica lint format check bench bench-smoke mutation lock-mutants clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,14 @@ test-sqlite: $(STAMP)
 test-postgres: $(STAMP)
 	@echo "== tests on PostgreSQL =="
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The browsing and booking tests again with a read replica (DATABASE_REPLICA_URL; .ci/replica starts one).
+# Not the browser tests: a fresh browser reading right after the test's own write may rightly see the
+# replica's state from just before it (replication lag).
+test-replica: $(STAMP)
+	@echo "== browsing and booking tests with a read replica =="
+	$(PY) -m pytest -m "not browser" eventhub/tests/test_replica_real.py eventhub/tests/test_replica_router.py \
+	  events/tests/test_pages*.py events/tests/test_api_events.py bookings/tests/test_concurrency.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

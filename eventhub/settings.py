@@ -100,6 +100,8 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+# No query runs longer than this on PostgreSQL (the primary and the read replica).
+statement_timeout_option = f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue instead of failing: IMMEDIATE takes the write lock at
     # BEGIN (this is what serialises bookings on SQLite, where
@@ -120,9 +122,29 @@ elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
     # A stuck transaction cannot hold an event row forever.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=5000)}"
-        f" -c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=15000)}"
+        f"-c lock_timeout={env.int('DB_LOCK_TIMEOUT_MS', default=5000)} {statement_timeout_option}"
     )
+
+# A read replica (a PostgreSQL streaming standby): only the pages and API reads that are plainly
+# browsing read from it, through eventhub.db_router; every write, transaction, booking decision,
+# sign-in and the admin stay on the primary. Unset: one database, no router.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(
+        CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+        CONN_HEALTH_CHECKS=True,
+        # Tests read the primary's test database on the replica server (streaming copies it there).
+        TEST={"MIRROR": "default"},
+    )
+    if DATABASES["replica"]["ENGINE"].startswith("django.db.backends.postgresql"):
+        replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+        replica_options["options"] = statement_timeout_option
+        # A replica that does not answer is given up quickly: browsing then reads the primary.
+        replica_options.setdefault("connect_timeout", 2)
+    DATABASE_ROUTERS = ["eventhub.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("eventhub.db_router.BrowsingReadsMiddleware")
+# After a client writes, its reads stay on the primary this long, so it sees its own change.
+DATABASE_REPLICA_STICKY_SECONDS = env.int("DATABASE_REPLICA_STICKY_SECONDS", default=5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -61,6 +61,18 @@ def chromium(monkeypatch, *args: str):
             connections.close_all()
 
 
+def pytest_configure(config):
+    """Without DATABASE_REPLICA_URL, a "replica" alias that mirrors the test database, so the read
+    replica's routing is tested everywhere, SQLite included (no router is registered: nothing else
+    reads it). With one, the settings' own replica alias mirrors the test database on the replica."""
+    from django.conf import settings
+
+    databases = settings.DATABASES
+    if "replica" not in databases:
+        databases["replica"] = {**databases["default"], "TEST": {**databases["default"].get("TEST", {})}}
+        databases["replica"]["TEST"]["MIRROR"] = "default"
+
+
 def pytest_unconfigure(config):
     """Remove this run's SQLite test database with its WAL side files, which Django leaves behind, and
     this run's uploaded files."""
