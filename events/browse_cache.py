@@ -1,10 +1,10 @@
 """Anonymous browsing served from the cache: the event list, an event's page and the API's list.
 
 What a visitor who is not signed in sees is the same for every such visitor, so one rendering
-serves them all for at most ``FRESH_FOR`` seconds. A booking, a cancellation or a change of
-capacity moves the catalogue's version once its transaction commits (``catalogue_changed``), and
-a page kept under an older version is not served again: seats left show at once. Any other
-change (a title edited in the admin, say) shows within ``FRESH_FOR``.
+serves them all for at most ``FRESH_FOR`` seconds. Saving an event or a ticket type, changing an
+event's tags, and the services' counter and capacity updates (``catalogue_changed``) move the
+catalogue's version, and a page kept under another version is not served again: seats left show at
+once. Anything else a page shows (an organizer's name, say) shows within ``FRESH_FOR``.
 
 Signed-in viewers, and visitors with a message waiting, are never served nor stored here: their
 pages carry their own bookings and names. A page that put a CSRF token in a form, or set a
@@ -17,9 +17,11 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 
 from eventhub.cache import CACHE_ERRORS
+from events.models import Event, TicketType
 
 logger = logging.getLogger("eventhub.browse_cache")
 
@@ -27,16 +29,26 @@ FRESH_FOR = 1  # second: the most a page may lag behind a change that does not m
 VERSION_KEY = "browse:version"
 
 
-def catalogue_changed() -> None:
-    """Seats left or an event's sale changed in this transaction: once it commits, pages are read anew."""
-    transaction.on_commit(_new_version)
+def catalogue_changed(**_signal) -> None:
+    """Seats left or an event changed in this transaction: pages are read anew now, and again once it
+    commits, since a page read in between still showed the old rows."""
+    if _new_version():  # a cache that is down is not waited on twice
+        transaction.on_commit(_new_version)
 
 
-def _new_version() -> None:
+for model in (Event, TicketType):
+    post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"browse_cache.saved.{model.__name__}")
+    post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"browse_cache.gone.{model.__name__}")
+m2m_changed.connect(catalogue_changed, sender=Event.tags.through, dispatch_uid="browse_cache.tags")
+
+
+def _new_version() -> bool:
     try:
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
     except CACHE_ERRORS as error:
-        _warn("browse_cache.version_not_moved", error)  # cached pages then live FRESH_FOR at most
+        _warn("browse_cache.version_not_moved", error)  # pages kept before still go after FRESH_FOR
+        return False
+    return True
 
 
 def served(request, render, *, variant: str = ""):
