@@ -22,7 +22,6 @@ from bench.server import production_env
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_profile_bench"
 TAGS = ("jazz", "outdoors", "family", "late")
-NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -90,6 +89,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     setup(args)
     from django.test import Client, override_settings
+
+    from bench.data import NO_CACHE
 
     _, first = create_catalogue(args.events)
     token = floor_token()

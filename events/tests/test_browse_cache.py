@@ -78,8 +78,8 @@ def test_a_change_nobody_announced_shows_once_the_page_expires(api_client, event
     assert api_seats_left(api_client, event) == 10
     Event.objects.filter(pk=event.pk).update(capacity=15)  # no save, no service: nothing moves the version
     assert api_seats_left(api_client, event) == 10
-    with mock.patch("time.time", return_value=time.time() + browse_cache.FRESH_FOR + 0.01):
-        assert api_seats_left(api_client, event) == 15
+    time.sleep(browse_cache.FRESH_FOR + 0.2)  # a real wait: Redis keeps its own clock
+    assert api_seats_left(api_client, event) == 15
 
 
 def test_the_version_moves_again_when_the_booking_commits(
