@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from accounts.models import User
 from bookings.models import Booking
 from events.models import DEFAULT_TICKET_TYPE_NAME, Event, Seat, TicketType
 
+NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 BATCH = 5_000
 PASSWORD = "bench-password-not-secret"
 SEATS_PER_ROW = 50  # at most: a hall's rows are as long as this, or shorter so every row is full
@@ -170,10 +171,13 @@ def distinct_seats_confirmed(event: Event) -> int:
 
 
 def queries_per_request(path: str) -> tuple[int, int]:
-    """(status, SQL queries) for one anonymous GET, served in this process by the app's own stack."""
+    """(status, SQL queries) for one anonymous GET, served in this process by the app's own stack.
+
+    Without the cache, so the count is the page's own rendering, not a copy kept from the first request.
+    """
     client = Client(HTTP_HOST="127.0.0.1")
     client.get(path)  # the first request warms caches (content types, templates) that later ones reuse
-    with CaptureQueriesContext(connection) as queries:
+    with override_settings(CACHES=NO_CACHE), CaptureQueriesContext(connection) as queries:
         response = client.get(path)
     return response.status_code, len(queries)
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from eventhub.api_errors import error_responses
 from eventhub.negotiation import IgnoreAccept
 from eventhub.permissions import IsOrganizer, ManagesEvent
-from events import series, services
+from events import browse_cache, series, services
 from events.calendars import event_calendar
 from events.filters import EventFilter
 from events.models import Category, Event, Series
@@ -78,6 +78,13 @@ class EventViewSet(viewsets.ModelViewSet):
 
     def get_serializer_class(self):
         return EventDetailSerializer if self.action in DETAIL_ACTIONS else EventSerializer
+
+    def list(self, request, *args, **kwargs):
+        """A page of events, kept for visitors who are not signed in (events.browse_cache) as JSON."""
+        render = super().list
+        if request.user.is_authenticated or request.accepted_renderer.format != "json":
+            return render(request, *args, **kwargs)
+        return browse_cache.served(request, lambda: render(request, *args, **kwargs), variant="json")
 
     def paginate_queryset(self, queryset):
         if "ordering" not in self.request.query_params:

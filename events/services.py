@@ -27,6 +27,7 @@ from django.utils.text import slugify
 from eventhub.errors import DomainError, ErrorCode, raise_if
 from eventhub.money import default_currency
 from events import images
+from events.browse_cache import catalogue_changed
 from events.locks import event_not_found, lock_event
 from events.models import (
     CAPACITY_RANGE_MESSAGE,
@@ -377,6 +378,7 @@ def _change_capacity_locked(*, event: Event, capacity: int, by) -> None:
     Event.objects.filter(pk=event.pk).update(capacity=capacity, updated_at=timezone.now())
     event.capacity = capacity
     _only_type_follows(event, was=was)
+    catalogue_changed()  # seats left moved: cached pages are read anew once this commits
     # The bookings app fills new seats from the waitlist, under this same lock.
     capacity_changed.send(sender=Event, event=event)
 
@@ -613,6 +615,7 @@ def _change_type_capacity_locked(*, ticket_type: TicketType, capacity: int) -> N
     raise_if(ticket_type_capacity_refusal(ticket_type=ticket_type, capacity=capacity))
     TicketType.objects.filter(pk=ticket_type.pk).update(capacity=capacity)
     ticket_type.capacity = capacity
+    catalogue_changed()
     capacity_changed.send(sender=TicketType, event=ticket_type.event)
 
 

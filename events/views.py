@@ -14,7 +14,7 @@ from django_filters.views import FilterView
 from bookings import selectors
 from bookings.forms import AnswersForm
 from eventhub.emails import absolute
-from events import discovery
+from events import browse_cache, discovery
 from events.calendars import event_calendar
 from events.filters import PAST, SEARCH_MAX_LENGTH, UPCOMING, EventFilter
 from events.models import Category, Event
@@ -38,7 +38,17 @@ def _when(request) -> str:
     return PAST if request.GET.get("when") == PAST else UPCOMING
 
 
-class EventListView(FilterView):
+class CachedForVisitorsMixin:
+    """The page a visitor who is not signed in gets, rendered once for all of them (events.browse_cache)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        render = super().dispatch
+        if request.method not in ("GET", "HEAD") or not browse_cache.is_anonymous_visit(request):
+            return render(request, *args, **kwargs)
+        return browse_cache.served(request, lambda: render(request, *args, **kwargs))
+
+
+class EventListView(CachedForVisitorsMixin, FilterView):
     """Published events, upcoming ones or past ones: search, filters, sorting, 12 a page."""
 
     filterset_class = EventFilter
@@ -96,7 +106,7 @@ def _page_number(requested: str | None, last: int) -> int:
     return min(max(number, 1), last)
 
 
-class EventDetailView(DetailView):
+class EventDetailView(CachedForVisitorsMixin, DetailView):
     """Everything about one event, and the one button that fits the viewer."""
 
     template_name = "events/event_detail.html"

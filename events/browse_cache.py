@@ -1,0 +1,90 @@
+"""Anonymous browsing served from the cache: the event list, an event's page and the API's list.
+
+What a visitor who is not signed in sees is the same for every such visitor, so one rendering
+serves them all for at most ``FRESH_FOR`` seconds. Saving an event or a ticket type, changing an
+event's tags, and the services' counter and capacity updates (``catalogue_changed``) move the
+catalogue's version, and a page kept under another version is not served again: seats left show at
+once. Anything else a page shows (an organizer's name, say) shows within ``FRESH_FOR``.
+
+Signed-in viewers, and visitors with a message waiting, are never served nor stored here: their
+pages carry their own bookings and names. A page that put a CSRF token in a form, or set a
+cookie, is not stored either. When the cache cannot be reached, pages are rendered as without it.
+"""
+
+import hashlib
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+
+from eventhub.cache import CACHE_ERRORS
+from events.models import Event, TicketType
+
+logger = logging.getLogger("eventhub.browse_cache")
+
+FRESH_FOR = 1  # second: the most a page may lag behind a change that does not move the version
+VERSION_KEY = "browse:version"
+
+
+def catalogue_changed(**_signal) -> None:
+    """Seats left or an event changed in this transaction: pages are read anew now, and again once it
+    commits, since a page read in between still showed the old rows."""
+    if _new_version():  # a cache that is down is not waited on twice
+        transaction.on_commit(_new_version)
+
+
+for model in (Event, TicketType):
+    post_save.connect(catalogue_changed, sender=model, dispatch_uid=f"browse_cache.saved.{model.__name__}")
+    post_delete.connect(catalogue_changed, sender=model, dispatch_uid=f"browse_cache.gone.{model.__name__}")
+m2m_changed.connect(catalogue_changed, sender=Event.tags.through, dispatch_uid="browse_cache.tags")
+
+
+def _new_version() -> bool:
+    try:
+        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+    except CACHE_ERRORS as error:
+        _warn("browse_cache.version_not_moved", error)  # pages kept before still go after FRESH_FOR
+        return False
+    return True
+
+
+def served(request, render, *, variant: str = ""):
+    """The response ``render()`` gives, kept for anonymous visitors under the address (and ``variant``,
+    e.g. the API's format) for reuse, or taken from the cache when a fresh one is there."""
+    key = "browse:page:" + hashlib.sha256(f"{variant}|{request.build_absolute_uri()}".encode()).hexdigest()
+    try:
+        found = cache.get_many([VERSION_KEY, key])
+    except CACHE_ERRORS as error:
+        _warn("browse_cache.unavailable", error)
+        return render()
+    version, kept = found.get(VERSION_KEY), found.get(key)
+    if kept is not None and kept[0] == version:
+        return HttpResponse(kept[1], content_type=kept[2])
+    response = render()
+    if response.status_code == 200 and hasattr(response, "add_post_render_callback"):
+        # The version read before rendering: a change committed meanwhile makes this copy stale.
+        response.add_post_render_callback(lambda rendered: _keep(request, key, version, rendered))
+    return response
+
+
+def is_anonymous_visit(request) -> bool:
+    """A visitor not signed in, with no message waiting to be shown to them alone."""
+    from django.contrib.messages import get_messages
+
+    return not request.user.is_authenticated and not len(get_messages(request))
+
+
+def _keep(request, key: str, version, response) -> None:
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
+        return  # a form token or a cookie belongs to this visitor alone
+    try:
+        cache.set(key, (version, response.content, response["Content-Type"]), timeout=FRESH_FOR)
+    except CACHE_ERRORS as error:
+        _warn("browse_cache.not_kept", error)
+
+
+def _warn(action: str, error: BaseException) -> None:
+    logger.warning(action, extra={"event_data": {"action": action, "error": str(error)}})
