@@ -30,10 +30,17 @@ VERSION_KEY = "browse:version"
 
 
 def catalogue_changed(**_signal) -> None:
-    """Seats left or an event changed in this transaction: pages are read anew now, and again once it
-    commits, since a page read in between still showed the old rows."""
-    if _new_version():  # a cache that is down is not waited on twice
-        transaction.on_commit(_new_version)
+    """An event or its types changed in this transaction (an organizer's edit): pages are read anew
+    now, and again once it commits, since a page read in between still showed the old rows."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def seats_changed() -> None:
+    """Seats left moved in this transaction: pages are read anew once it commits. Only then, since
+    the booking service calls this under the event's row lock, which never waits on the cache; a
+    page rendered before the commit carries the old version and is not served after it."""
+    transaction.on_commit(_new_version)
 
 
 for model in (Event, TicketType):
@@ -42,13 +49,11 @@ for model in (Event, TicketType):
 m2m_changed.connect(catalogue_changed, sender=Event.tags.through, dispatch_uid="browse_cache.tags")
 
 
-def _new_version() -> bool:
+def _new_version() -> None:
     try:
         cache.set(VERSION_KEY, time.time_ns(), timeout=None)
     except CACHE_ERRORS as error:
         _warn("browse_cache.version_not_moved", error)  # pages kept before still go after FRESH_FOR
-        return False
-    return True
 
 
 def served(request, render, *, variant: str = ""):

@@ -378,7 +378,7 @@ def _change_capacity_locked(*, event: Event, capacity: int, by) -> None:
     Event.objects.filter(pk=event.pk).update(capacity=capacity, updated_at=timezone.now())
     event.capacity = capacity
     _only_type_follows(event, was=was)
-    catalogue_changed()  # seats left moved: cached pages are read anew once this commits
+    catalogue_changed()  # seats left moved (and the waitlist may fill them): pages are read anew
     # The bookings app fills new seats from the waitlist, under this same lock.
     capacity_changed.send(sender=Event, event=event)
 
