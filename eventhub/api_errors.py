@@ -170,6 +170,8 @@ ERROR_DESCRIPTIONS = {
     409: "Conflicts with the current state (for example event_full, already_booked).",
     422: "This Idempotency-Key was used with a different request (idempotency_key_reused).",
     413: "The body is larger than this site accepts (request_too_large).",
+    415: "The body's Content-Type is not one this endpoint reads (unsupported_media_type): send JSON, "
+    "a form, or multipart/form-data.",
     429: "Too many requests; the Retry-After header says how many seconds to wait.",
     503: "The database (or, for sign-in and sign-up, the cache) is briefly unavailable; nothing was changed. "
     "Retry after Retry-After seconds.",
@@ -183,3 +185,17 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(BAD_REQUEST if code == 400 else ErrorSerializer, ERROR_DESCRIPTIONS[code])
         for code in sorted({*statuses, 400, 401, 429, 503})
     }
+
+
+def document_unsupported_media(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation that reads a body may answer 415, when the
+    body comes with a Content-Type no parser of the site reads (or none at all)."""
+    unsupported = {
+        "description": ERROR_DESCRIPTIONS[415],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation["responses"].setdefault("415", unsupported)
+    return result

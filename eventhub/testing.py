@@ -84,3 +84,12 @@ def pytest_unconfigure(config):
         name = Path(database["TEST"]["NAME"])
         for leftover in name.parent.glob(f"{name.name}*"):
             leftover.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def pages_rendered_every_time(monkeypatch):
+    """Every page rendered from the database, for tests whose point is what reaches the database: the
+    anonymous page cache (events.browse_cache) would otherwise answer a second look without it."""
+    from events import browse_cache
+
+    monkeypatch.setattr(browse_cache, "served", lambda request, render, **options: render())

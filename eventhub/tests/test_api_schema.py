@@ -203,3 +203,16 @@ def test_docs_load_swagger_ui_from_local_files_without_inline_script(client):
     start_up = client.get(sources[-1].replace("&amp;", "&"))
     assert start_up["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in start_up.content.decode()
+
+
+def test_every_operation_that_reads_a_body_documents_415(schema):
+    for name, operation in operations(schema):
+        if "requestBody" in operation:
+            assert "415" in operation["responses"], name
+
+
+def test_a_body_without_a_content_type_is_the_documented_415(api_client, attendee):
+    api_client.force_authenticate(attendee)
+    response = api_client.generic("POST", "/api/posts/", b"--x\r\n\xf3\xac--x--\r\n", content_type="")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"

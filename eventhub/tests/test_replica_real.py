@@ -30,6 +30,7 @@ from events.tests.factories import EventFactory
 pytestmark = [
     pytest.mark.replica,
     pytest.mark.postgres,
+    pytest.mark.usefixtures("pages_rendered_every_time"),
     pytest.mark.django_db(transaction=True, databases={"default", "replica"}),
     pytest.mark.skipif(
         not os.environ.get("DATABASE_REPLICA_URL"), reason="needs DATABASE_REPLICA_URL (a streaming replica)"

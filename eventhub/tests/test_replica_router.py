@@ -22,7 +22,10 @@ from eventhub.db_router import BrowsingReads, ReplicaRouter, browsing_reads
 from events.models import Event
 
 DATABASES = {"default", "replica"}
-pytestmark = pytest.mark.django_db(transaction=True, databases=DATABASES)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=DATABASES),
+    pytest.mark.usefixtures("pages_rendered_every_time"),
+]
 
 
 @pytest.fixture
