@@ -490,16 +490,8 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(reverse("admin:events_event_change", args=[draft.pk]))
-        request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Copy {event.title}",
-            "event": event,
-            "start": local_start(event),
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/events/copy_event.html", context)
+        title = f"Copy {event.title}"
+        return self._event_form_page(request, event, "copy_event.html", title=title, form=form)
 
     def repeat_view(self, request, event_id: int):
         """Repeat an event as a series: the choices, a preview of the dates, then the series."""
@@ -516,17 +508,17 @@ class EventAdmin(OrganizerScopedMixin, ConsoleAdminMixin, TimezoneSelectMixin, a
                 starts = series.series_starts(event=event, repeat=form.repeat())
             except DomainError as refusal:
                 add_refusal(form, refusal)
+        dates = [event_time(start, event) for start in starts]
+        return self._event_form_page(
+            request, event, "repeat_event.html", title=f"Repeat {event.title}", form=form, dates=dates
+        )
+
+    def _event_form_page(self, request, event: Event, template: str, **context) -> TemplateResponse:
+        """One of the console's own pages about an event (copy, repeat): its form under the event's start."""
         request.current_app = self.admin_site.name
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Repeat {event.title}",
-            "event": event,
-            "start": local_start(event),
-            "form": form,
-            "dates": [event_time(start, event) for start in starts],
-        }
-        return TemplateResponse(request, "admin/events/repeat_event.html", context)
+        context |= {**self.admin_site.each_context(request), "opts": self.opts}
+        context |= {"event": event, "start": local_start(event)}
+        return TemplateResponse(request, f"admin/events/{template}", context)
 
     def _create_series(self, request, event: Event, form: RepeatSeriesForm):
         made = series.create_series(event=event, by=request.user, repeat=form.repeat())
