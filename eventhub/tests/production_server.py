@@ -249,7 +249,12 @@ class Client:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:
-            connection.request(method, path, body=body, headers=sent)
+            try:
+                connection.request(method, path, body=body, headers=sent)
+            except (BrokenPipeError, ConnectionResetError):
+                # The server refused before reading the whole body (a 400 or 413 for a huge body)
+                # and closed the connection; its answer is already here to read.
+                pass
             response = connection.getresponse()
             answer = Answer(method, path, response.status, response.headers, response.read())
         finally:
