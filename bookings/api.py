@@ -1,7 +1,10 @@
 """The bookings API: attendees book and cancel; organizers see the bookings of their events."""
 
 import django_filters
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -16,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings import tickets
 from bookings.models import Booking, prefetch_answers
 from bookings.serializers import (
     BookingAnswersSerializer,
@@ -34,6 +38,7 @@ from bookings.services import (
     update_answers,
 )
 from eventhub.api_errors import ErrorSerializer, error_responses
+from eventhub.errors import DomainError, ErrorCode
 from eventhub.idempotency import IDEMPOTENCY_ERRORS, IDEMPOTENCY_KEY, idempotent
 from eventhub.permissions import ManagesEvent
 from events.filters import IdFilter
@@ -54,6 +59,9 @@ class BookingStatusFilter(django_filters.FilterSet):
 # What a booking's resource shows beside it, joined into the one query of a list.
 PLACE = ("ticket_type__event", "seat")
 # Its answers, with their questions, in one more query for the whole list.
+
+
+NO_TICKET = "This booking has no ticket to show: only a confirmed place at an event still on has a QR code."
 
 
 class BookingFilter(BookingStatusFilter):
@@ -163,6 +171,30 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         body = CheckoutSerializer(checkout, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        description="Your ticket's QR code to show at the door, as an SVG picture with no size of its own "
+        "(it fills the box it is put in); the booking's ticket_qr_url points here. Only your own "
+        "bookings (anyone else's is 404); 409 no_ticket while the booking is not a ticket (awaiting "
+        "payment, waitlisted, cancelled, or its event cancelled). Answers carry an ETag: send it back "
+        "in If-None-Match to get 304 while the ticket is unchanged.",
+        responses={
+            (200, "image/svg+xml"): OpenApiResponse(OpenApiTypes.STR, "The QR code as an SVG document."),
+            304: OpenApiResponse(description="Unchanged since the ETag sent in If-None-Match."),
+            **error_responses(401, 404, 409),
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def qr(self, request, pk=None):
+        """The ticket's QR code, made once and kept in the cache (bookings.tickets.qr_svg)."""
+        yours = Booking.objects.filter(user=request.user).select_related("event", "ticket_type", "seat")
+        booking = generics.get_object_or_404(yours, pk=pk)
+        if not tickets.has_ticket(booking):
+            raise DomainError(ErrorCode.NO_TICKET, NO_TICKET)
+        response = HttpResponse(tickets.qr_svg(booking), content_type="image/svg+xml")
+        patch_cache_control(response, private=True, no_cache=True)  # it carries the ticket's code
+        set_response_etag(response)
+        return get_conditional_response(request, etag=response["ETag"], response=response)
 
     @extend_schema(
         request=None,

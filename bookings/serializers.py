@@ -1,5 +1,6 @@
 """API shapes for bookings. Status is read-only: only bookings.services writes it."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
@@ -94,9 +95,10 @@ class BookingSerializer(serializers.ModelSerializer):
         "booking's owner only, and only while it is a ticket (confirmed, the event not cancelled); null "
         "otherwise. A booking cancelled and taken again gets a new code."
     )
-    ticket_qr_svg = serializers.SerializerMethodField(
-        help_text="The ticket's QR code to show at the door, as an SVG element (no size of its own: it "
-        "fills the box it is put in). Null whenever ticket_code is."
+    ticket_qr_url = serializers.SerializerMethodField(
+        help_text="Where the ticket's QR code to show at the door is, as an SVG picture (GET it with the "
+        "same sign-in; it has no size of its own, so it fills the box it is put in). Null whenever "
+        "ticket_code is."
     )
 
     class Meta:
@@ -112,7 +114,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "hold_expires_at",
             "payment",
             "ticket_code",
-            "ticket_qr_svg",
+            "ticket_qr_url",
             "answers",
             "created_at",
         ]
@@ -127,8 +129,10 @@ class BookingSerializer(serializers.ModelSerializer):
     def get_ticket_code(self, booking: Booking) -> str | None:
         return booking.ticket_code if self._shows_ticket(booking) else None
 
-    def get_ticket_qr_svg(self, booking: Booking) -> str | None:
-        return tickets.qr_svg(booking) if self._shows_ticket(booking) else None
+    def get_ticket_qr_url(self, booking: Booking) -> str | None:
+        if not self._shows_ticket(booking):
+            return None
+        return self.context["request"].build_absolute_uri(reverse("booking-qr", args=[booking.pk]))
 
     def _shows_ticket(self, booking: Booking) -> bool:
         """Only its owner sees a ticket: the organizer checks people in at the desk, not from a list."""

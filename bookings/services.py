@@ -32,7 +32,6 @@ from bookings.models import Answer, Booking
 from bookings.signals import booking_cancelled, booking_status_changed
 from bookings.tickets import code_from_scan, new_ticket_code
 from eventhub.errors import DomainError, ErrorCode, raise_if
-from events.browse_cache import seats_changed
 from events.locks import event_not_found, lock_event, lock_events
 from events.models import Event, Question, Seat, TicketType
 from events.selectors import best_free_seat, nearest_free_seats, questions_for
@@ -58,7 +57,6 @@ def _move_counters(event: Event, ticket_type: TicketType, delta: int) -> None:
     TicketType.objects.filter(pk=ticket_type.pk).update(booked_seats=F("booked_seats") + delta)
     event.booked_seats += delta
     ticket_type.booked_seats += delta
-    seats_changed()  # cached pages are read anew once this commits
 
 
 def _hold_seat(seat: Seat | None, held: bool) -> None:

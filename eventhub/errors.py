@@ -83,6 +83,7 @@ class ErrorCode(StrEnum):
     ALREADY_CHECKED_IN = "already_checked_in", HTTPStatus.CONFLICT
     WRONG_EVENT = "wrong_event", HTTPStatus.CONFLICT
     TICKET_CANCELLED = "ticket_cancelled", HTTPStatus.CONFLICT
+    NO_TICKET = "no_ticket", HTTPStatus.CONFLICT
     NO_RECIPIENTS = "no_recipients", HTTPStatus.CONFLICT
     ALREADY_FRIENDS = "already_friends", HTTPStatus.CONFLICT
     ALREADY_REQUESTED = "already_requested", HTTPStatus.CONFLICT

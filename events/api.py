@@ -16,7 +16,7 @@ from eventhub.permissions import IsOrganizer, ManagesEvent
 from events import browse_cache, series, services
 from events.calendars import event_calendar
 from events.filters import EventFilter
-from events.models import Category, Event, Series
+from events.models import Category, Event, Series, runs_any
 from events.selectors import UpcomingThenPast
 from events.serializers import (
     CategorySerializer,
@@ -80,9 +80,10 @@ class EventViewSet(viewsets.ModelViewSet):
         return EventDetailSerializer if self.action in DETAIL_ACTIONS else EventSerializer
 
     def list(self, request, *args, **kwargs):
-        """A page of events, kept for visitors who are not signed in (events.browse_cache) as JSON."""
+        """A page of events as JSON, kept (events.browse_cache) for everyone who sees the catalogue
+        as a visitor does: not signed in, or signed in without running events (it shows no booking)."""
         render = super().list
-        if request.user.is_authenticated or request.accepted_renderer.format != "json":
+        if runs_any(request.user) or request.accepted_renderer.format != "json":
             return render(request, *args, **kwargs)
         return browse_cache.served(request, lambda: render(request, *args, **kwargs), variant="json")
 

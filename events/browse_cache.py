@@ -1,10 +1,12 @@
 """Anonymous browsing served from the cache: the event list, an event's page and the API's list.
 
 What a visitor who is not signed in sees is the same for every such visitor, so one rendering
-serves them all for at most ``FRESH_FOR`` seconds. Saving an event or a ticket type, changing an
-event's tags, and the services' counter and capacity updates (``catalogue_changed``) move the
-catalogue's version, and a page kept under another version is not served again: seats left show at
-once. Anything else a page shows (an organizer's name, say) shows within ``FRESH_FOR``.
+serves them all for at most ``FRESH_FOR`` seconds after it was read from the database: seats left
+are never staler than that. Bookings leave the cache alone (a busy sale would otherwise empty it
+with every booking, just when the crowd waiting to buy browses most); an organizer's edit, saving
+an event or a ticket type or changing an event's tags, moves the catalogue's version
+(``catalogue_changed``), and a page kept under another version is not served again: the edit
+shows at once.
 
 Signed-in viewers, and visitors with a message waiting, are never served nor stored here: their
 pages carry their own bookings and names. A page that put a CSRF token in a form, or set a
@@ -25,7 +27,7 @@ from events.models import Event, TicketType
 
 logger = logging.getLogger("eventhub.browse_cache")
 
-FRESH_FOR = 1  # second: the most a page may lag behind a change that does not move the version
+FRESH_FOR = 1.0  # second: the most a page served from here lags behind the database
 VERSION_KEY = "browse:version"
 
 
@@ -33,13 +35,6 @@ def catalogue_changed(**_signal) -> None:
     """An event or its types changed in this transaction (an organizer's edit): pages are read anew
     now, and again once it commits, since a page read in between still showed the old rows."""
     _new_version()
-    transaction.on_commit(_new_version)
-
-
-def seats_changed() -> None:
-    """Seats left moved in this transaction: pages are read anew once it commits. Only then, since
-    the booking service calls this under the event's row lock, which never waits on the cache; a
-    page rendered before the commit carries the old version and is not served after it."""
     transaction.on_commit(_new_version)
 
 
@@ -66,12 +61,13 @@ def served(request, render, *, variant: str = ""):
         _warn("browse_cache.unavailable", error)
         return render()
     version, kept = found.get(VERSION_KEY), found.get(key)
-    if kept is not None and kept[0] == version:
-        return HttpResponse(kept[1], content_type=kept[2])
+    if kept is not None and kept[0] == version and _now() - kept[1] < FRESH_FOR:
+        return HttpResponse(kept[2], content_type=kept[3])
+    read_at = _now()  # before the first query: the page shows the database as of then, or later
     response = render()
     if response.status_code == 200 and hasattr(response, "add_post_render_callback"):
-        # The version read before rendering: a change committed meanwhile makes this copy stale.
-        response.add_post_render_callback(lambda rendered: _keep(request, key, version, rendered))
+        # The version read before rendering: an edit committed meanwhile makes this copy stale.
+        response.add_post_render_callback(lambda rendered: _keep(request, key, (version, read_at), rendered))
     return response
 
 
@@ -82,13 +78,18 @@ def is_anonymous_visit(request) -> bool:
     return not request.user.is_authenticated and not len(get_messages(request))
 
 
-def _keep(request, key: str, version, response) -> None:
+def _keep(request, key: str, stamp: tuple, response) -> None:
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
         return  # a form token or a cookie belongs to this visitor alone
     try:
-        cache.set(key, (version, response.content, response["Content-Type"]), timeout=FRESH_FOR)
+        # The entry's own lifetime only frees the memory: freshness is judged by ``read_at``.
+        cache.set(key, (*stamp, response.content, response["Content-Type"]), timeout=FRESH_FOR + 1)
     except CACHE_ERRORS as error:
         _warn("browse_cache.not_kept", error)
+
+
+def _now() -> float:
+    return time.time()
 
 
 def _warn(action: str, error: BaseException) -> None:

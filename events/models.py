@@ -113,16 +113,20 @@ def runs(user, organizer_id: int | None) -> bool:
     return user.is_site_staff or (user.is_organizer and user.pk == organizer_id)
 
 
+def runs_any(user) -> bool:
+    """Whether ``user`` may run events at all (an organizer, site staff). Anyone else, signed in or
+    not, sees the catalogue as a visitor does: no drafts, nothing kept for those who run an event."""
+    return user.is_authenticated and (user.is_site_staff or user.is_organizer)
+
+
 class OrganizedQuerySet(models.QuerySet):
     """Rows an organizer runs (events, series)."""
 
     def managed_by(self, user):
         """The rows ``user`` runs: ``runs`` as a filter (all of them for site staff)."""
-        if not user.is_authenticated:
+        if not runs_any(user):
             return self.none()
-        if user.is_site_staff:
-            return self
-        return self.filter(organizer=user) if user.is_organizer else self.none()
+        return self if user.is_site_staff else self.filter(organizer=user)
 
 
 class EventQuerySet(OrganizedQuerySet):

@@ -56,7 +56,7 @@ def test_attendee_books_a_seat(api_client, attendee, published_event):
         "hold_expires_at",
         "payment",
         "ticket_code",
-        "ticket_qr_svg",
+        "ticket_qr_url",
         "created_at",
     }
     assert body["event"] == published_event.pk

@@ -239,16 +239,34 @@ def booking_api(api_client, user, booking):
     return api_client.get(f"/api/bookings/{booking.pk}/").json()
 
 
-def test_the_owner_reads_the_code_and_the_qr_code(api_client, attendee, ticket):
+def qr_answer(api_client, user, booking, **headers):
+    api_client.force_authenticate(user)
+    return api_client.get(f"/api/bookings/{booking.pk}/qr/", **headers)
+
+
+def test_the_owner_reads_the_code_and_fetches_the_qr_code(api_client, attendee, ticket):
     body = booking_api(api_client, attendee, ticket)
     assert body["ticket_code"] == ticket.ticket_code
-    assert body["ticket_qr_svg"] == tickets.qr_svg(ticket)
+    assert body["ticket_qr_url"] == f"http://testserver/api/bookings/{ticket.pk}/qr/"
+    answer = qr_answer(api_client, attendee, ticket)
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/svg+xml"
+    assert answer.content.decode() == tickets.qr_svg(ticket)
+    assert "private" in answer["Cache-Control"]
+
+
+def test_the_qr_code_is_not_sent_again_while_the_ticket_is_unchanged(api_client, attendee, ticket):
+    etag = qr_answer(api_client, attendee, ticket)["ETag"]
+    assert qr_answer(api_client, attendee, ticket, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    ticket.event.title = "Gala, moved to the big hall"
+    ticket.event.save()
+    assert qr_answer(api_client, attendee, ticket, HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
 def test_the_organizer_reads_the_booking_but_not_its_ticket(api_client, organizer, ticket):
     body = booking_api(api_client, organizer, ticket)
     assert body["id"] == ticket.pk
-    assert body["ticket_code"] is None and body["ticket_qr_svg"] is None
+    assert body["ticket_code"] is None and body["ticket_qr_url"] is None
+    assert qr_answer(api_client, organizer, ticket).json()["code"] == "not_found"
     api_client.force_authenticate(organizer)
     listed = api_client.get(f"/api/events/{ticket.event_id}/bookings/").json()["results"]
     assert ticket.ticket_code not in str(listed)
@@ -257,12 +275,15 @@ def test_the_organizer_reads_the_booking_but_not_its_ticket(api_client, organize
 def test_someone_else_cannot_read_the_booking(api_client, other_attendee, ticket):
     api_client.force_authenticate(other_attendee)
     assert api_client.get(f"/api/bookings/{ticket.pk}/").status_code == 404
+    assert qr_answer(api_client, other_attendee, ticket).status_code == 404
 
 
 def test_a_booking_without_a_place_shows_no_ticket(api_client, attendee, gala):
     held = hold(user=attendee, event=gala, ticket_type=priced_type(gala))
     body = booking_api(api_client, attendee, held)
-    assert held.ticket_code and body["ticket_code"] is None and body["ticket_qr_svg"] is None
+    assert held.ticket_code and body["ticket_code"] is None and body["ticket_qr_url"] is None
+    refused = qr_answer(api_client, attendee, held)
+    assert refused.status_code == 409 and refused.json()["code"] == "no_ticket"
 
 
 def test_the_bookings_list_with_tickets_runs_a_fixed_number_of_queries(
@@ -275,7 +296,7 @@ def test_the_bookings_list_with_tickets_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(4):  # the count, the page, the answers, the payments
         results = api_client.get("/api/bookings/").json()["results"]
 
-    assert len(results) == 8 and all(item["ticket_qr_svg"].startswith("<svg") for item in results)
+    assert len(results) == 8 and all(item["ticket_qr_url"].endswith("/qr/") for item in results)
 
 
 # The event's .ics on the API ------------------------------------------------------

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -249,12 +249,10 @@ class Client:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         connection = http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
         try:
-            try:
+            # A server that refuses a huge body before reading it all (400, 413) closes the
+            # connection while it is still being sent; its answer is already here to read.
+            with suppress(BrokenPipeError, ConnectionResetError):
                 connection.request(method, path, body=body, headers=sent)
-            except (BrokenPipeError, ConnectionResetError):
-                # The server refused before reading the whole body (a 400 or 413 for a huge body)
-                # and closed the connection; its answer is already here to read.
-                pass
             response = connection.getresponse()
             answer = Answer(method, path, response.status, response.headers, response.read())
         finally:
