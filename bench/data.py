@@ -8,6 +8,7 @@ Call only after ``database.setup_django``. Rows are built the way the app would 
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -16,21 +17,24 @@ from django.utils import timezone
 
 from accounts.models import User
 from bookings.models import Booking
+from community.models import Comment, Friendship, Like, Post
 from events.models import DEFAULT_TICKET_TYPE_NAME, Event, Seat, TicketType
 
 NO_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 BATCH = 5_000
 PASSWORD = "bench-password-not-secret"
 SEATS_PER_ROW = 50  # at most: a hall's rows are as long as this, or shorter so every row is full
-TYPE_PRICES = {"Standing": Decimal("25.00"), "Balcony": Decimal("40.00"), "VIP": Decimal("90.00")}
+TYPE_NAMES = ("Standing", "Balcony", "VIP")
+PRICE = Decimal("25.00")
+COMMENTS_PER_POST = 2
 
 
-def create_organizer() -> User:
+def create_organizer(username: str = "bench-organizer") -> User:
     """Through the accounts service: an organizer's staff status and group follow the role."""
     from accounts.services import register_account
 
     return register_account(
-        username="bench-organizer", email="organizer@bench.invalid", password=PASSWORD, role="organizer"
+        username=username, email=f"{username}@bench.invalid", password=PASSWORD, role="organizer"
     )
 
 
@@ -82,14 +86,22 @@ def create_event(organizer: User, *, title: str, capacity: int) -> Event:
     return event
 
 
-def create_typed_event(organizer: User, *, title: str, capacity: int) -> tuple[Event, list[TicketType]]:
-    """An event selling three priced types through the events service, each with room for everyone."""
+def create_typed_event(
+    organizer: User,
+    *,
+    title: str,
+    capacity: int,
+    names: tuple[str, ...] = TYPE_NAMES,
+    price: Decimal = Decimal("0.00"),
+) -> tuple[Event, list[TicketType]]:
+    """An event selling a type of each of ``names`` at ``price`` (free by default: a priced ticket is
+    held until paid) through the events service, each with room for everyone."""
     from events.services import create_ticket_type
 
     event = _saved_event(organizer, title, capacity)
     types = [
         create_ticket_type(event=event, by=organizer, name=name, capacity=capacity, price=price)
-        for name, price in TYPE_PRICES.items()
+        for name in names
     ]
     return event, types
 
@@ -141,6 +153,52 @@ def fill_event(event: Event, holders: list[User], *, cancelled: int) -> None:
     TicketType.objects.filter(pk=ticket_type.pk).update(booked_seats=confirmed)
 
 
+def make_friends(person: User, friends: list[User]) -> None:
+    """Accepted friendships between ``person`` and each of ``friends``, as accepting requests leaves them."""
+    now = timezone.now()
+    Friendship.objects.bulk_create(
+        Friendship(
+            **Friendship.ordered(person, friend),
+            requested_by=person,
+            status=Friendship.Status.ACCEPTED,
+            accepted_at=now,
+        )
+        for friend in friends
+    )
+
+
+@transaction.atomic
+def write_posts(friends: list[User], events: list[Event], *, count: int, liked_by: User) -> None:
+    """``count`` posts by ``friends`` about ``events`` in turn, every fourth for friends only, each with
+    two comments, every third liked by ``liked_by``: all a feed shows of a post, with its counters."""
+    posts = Post.objects.bulk_create(
+        Post(
+            author=friends[i % len(friends)],
+            event=events[i % len(events)],
+            body=f"Who else is going? ({i})",
+            visibility=Post.Visibility.FRIENDS if i % 4 == 0 else Post.Visibility.PUBLIC,
+            comment_count=COMMENTS_PER_POST,
+            like_count=int(i % 3 == 0),
+        )
+        for i in range(count)
+    )
+    Comment.objects.bulk_create(
+        Comment(post=post, author=friends[(i + n + 1) % len(friends)], body=f"Me too ({n})")
+        for i, post in enumerate(posts)
+        for n in range(COMMENTS_PER_POST)
+    )
+    Like.objects.bulk_create(Like(user=liked_by, post=post) for post in posts if post.like_count)
+
+
+def session_cookie(user: User) -> dict[str, str]:
+    """The Cookie header of a session signed in as ``user``, started in this process as signing in
+    would start it: the servers read its row from the same database."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return {"Cookie": f"{name}={client.cookies[name].value}"}
+
+
 def analyze() -> None:
     """Fresh planner statistics after a bulk load, as autovacuum would give a live database."""
     with connection.cursor() as cursor:
@@ -170,12 +228,15 @@ def distinct_seats_confirmed(event: Event) -> int:
     return confirmed.values("seat").distinct().count()
 
 
-def queries_per_request(path: str) -> tuple[int, int]:
-    """(status, SQL queries) for one anonymous GET, served in this process by the app's own stack.
+def queries_per_request(path: str, user: User | None = None) -> tuple[int, int]:
+    """(status, SQL queries) for one GET, anonymous or signed in as ``user``, served in this process by
+    the app's own stack.
 
     Without the cache, so the count is the page's own rendering, not a copy kept from the first request.
     """
     client = Client(HTTP_HOST="127.0.0.1")
+    if user is not None:
+        client.force_login(user)
     client.get(path)  # the first request warms caches (content types, templates) that later ones reuse
     with override_settings(CACHES=NO_CACHE), CaptureQueriesContext(connection) as queries:
         response = client.get(path)

@@ -18,6 +18,13 @@ class Sizes:
     seat_map_small: int  # seats of the hall whose map's SQL queries are counted first
     seat_map_seats: int  # seats of the hall whose map is counted again and loaded
     seat_map_requests: int
+    feed_posts_small: int  # posts in the feed when its SQL queries are first counted (under one page)
+    feed_posts: int  # posts in the feed when they are counted again, and while the feed is loaded
+    dashboard_bookings_small: (
+        int  # bookings of the organizer's event when the dashboard's queries are first counted
+    )
+    dashboard_bookings: int  # bookings of the other organizer's event, counted again and loaded
+    page_requests: int  # loads of the feed and of the dashboard each
     rounds: int
 
 
@@ -34,6 +41,11 @@ FULL = Sizes(
     seat_map_small=50,
     seat_map_seats=5_000,
     seat_map_requests=500,
+    feed_posts_small=5,
+    feed_posts=300,
+    dashboard_bookings_small=100,
+    dashboard_bookings=10_000,
+    page_requests=300,
     rounds=3,
 )
 SMOKE = Sizes(
@@ -49,6 +61,11 @@ SMOKE = Sizes(
     seat_map_small=50,
     seat_map_seats=500,
     seat_map_requests=40,
+    feed_posts_small=5,
+    feed_posts=60,
+    dashboard_bookings_small=20,
+    dashboard_bookings=200,
+    page_requests=10,
     rounds=1,
 )
 

@@ -27,6 +27,7 @@ LOG_DIR = BENCH_DIR / "out"  # the servers' logs, never committed
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_bench"
 SMOKE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_bench_smoke"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/14"
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/13"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,7 +51,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Redis database the app servers queue background work in, as production does (emptied "
         f"before and after the run; default $BENCH_BROKER_URL, else {DEFAULT_BROKER_URL})",
     )
+    parser.add_argument(
+        "--cache-url",
+        default=os.environ.get("BENCH_CACHE_URL", DEFAULT_CACHE_URL),
+        help="Redis database the app servers cache in (anonymous pages, throttles), as production does "
+        f"(emptied before and after the run; default $BENCH_CACHE_URL, else {DEFAULT_CACHE_URL})",
+    )
     args = parser.parse_args(argv)
+    if args.cache_url == args.broker_url:
+        parser.error("--cache-url and --broker-url must name different Redis databases")
     args.database_url = args.database_url or (SMOKE_DATABASE_URL if args.smoke else DEFAULT_DATABASE_URL)
     return args
 
@@ -78,11 +87,11 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
     static_root = Path(tempfile.mkdtemp(prefix="eventhub-bench-static-"))
     env = production_env(
         database_url=db.url,
-        cache_url="locmemcache://",
+        cache_url=args.cache_url,
         STATIC_ROOT=str(static_root),
         CELERY_BROKER_URL=args.broker_url,
     )
-    empty_queue(args.broker_url)
+    empty_redis(args.broker_url, args.cache_url)
     print(f"Database {db.name}: recreating and migrating")
     postgres_version = database.recreate(db)
     database.setup_django(env)
@@ -104,7 +113,7 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
         bench.run()
     finally:
         bench.stop_servers()
-        empty_queue(args.broker_url)
+        empty_redis(args.broker_url, args.cache_url)
     summaries = {name: scenario.summary() for name, scenario in bench.scenarios.items()}
     return {
         "machine": report.machine(postgres_version, load_at_start),
@@ -125,16 +134,18 @@ def run_bench(args: argparse.Namespace, out_dir: Path) -> dict:
     }
 
 
-def empty_queue(broker_url: str) -> None:
-    """Drop the emails and other tasks the servers queued: no worker runs during a bench.
+def empty_redis(*urls: str) -> None:
+    """Drop what the servers left in Redis: the emails and other tasks they queued (no worker runs
+    during a bench) and their cache, so each run starts cold and leaves nothing behind.
 
     Only a Redis on this machine is emptied, as only a database on it is dropped.
     """
     import redis
 
-    if urlsplit(broker_url).hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"The bench empties its broker's queue, so it must be on this machine: {broker_url}")
-    redis.Redis.from_url(broker_url, socket_connect_timeout=2).flushdb()
+    for url in urls:
+        if urlsplit(url).hostname not in database.LOOPBACK_HOSTS:
+            raise SystemExit(f"The bench empties its Redis databases, so they must be on this machine: {url}")
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
 
 
 def publish(results: dict, out_dir: Path) -> None:

@@ -1,15 +1,20 @@
 """The bench's scenarios, run in order against real gunicorn servers on one fresh database.
 
 Rounds interleave the scenarios whose rates are compared (flash sale on an empty event, the
-floor, flash sale on a 100,000-booking event, confirmed bookings of an untyped, a typed and a
-seated event), so a slow moment on the machine touches all of them alike instead of skewing one
-ratio. The seated sale, browse, seat map and two-server scenarios run once.
+floor, anonymous browsing, flash sale on a 100,000-booking event, confirmed bookings of an
+untyped, a typed, a seated and a priced event), so a slow moment on the machine touches all of them
+alike instead of skewing one ratio. The seated sale, the pages (seat map, feed, dashboard) and the
+two-server scenarios run once.
 """
 
+import json
 import random
+import re
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from django.urls import reverse
@@ -21,11 +26,16 @@ from bench.loadgen import LoadResult, Request, json_request, run_load
 from bench.plan import BenchTimeout, Deadline, Sizes
 from bench.server import AppServer
 from bench.stats import Scenario
+from events.models import Event
 
 REQUEST_TIMEOUT = 30.0
 PHASE_TIME_LIMIT = 90.0
-BOOKING_FLAVOURS = ("booking_untyped", "booking_typed", "booking_seated")
+BOOKING_FLAVOURS = ("booking_untyped", "booking_typed", "booking_seated", "booking_priced")
+BROWSE_PATHS = {"browse_api": "/api/events/?page_size=50", "browse_html": "/"}  # and browse_event's page
 SEAT_DRAW_SEED = 2_000  # the seated sale's buyers draw the same seats in every run
+FRIENDS = 20  # the feed reader's friends, who write its posts
+STALE_WAIT_SECONDS = 3.0  # how long a page is watched for a booking to show before it counts as missed
+SEATS_BOOKED = re.compile(rb'aria-label="(\d+) of \d+ seats booked"')
 
 
 class Bench:
@@ -53,10 +63,13 @@ class Bench:
                 "booking_untyped", "Booking, one default type (body: event)", frozenset({201})
             ),
             "booking_typed": Scenario(
-                "booking_typed", "Booking, one of three types (body names it)", frozenset({201})
+                "booking_typed", "Booking, one of three free types (body names it)", frozenset({201})
             ),
             "booking_seated": Scenario(
                 "booking_seated", "Booking, seated type (the hall chooses)", frozenset({201})
+            ),
+            "booking_priced": Scenario(
+                "booking_priced", "Booking, priced type (held until paid)", frozenset({201})
             ),
             "seated_sale": Scenario(
                 "seated_sale",
@@ -65,8 +78,17 @@ class Bench:
             ),
             "browse_api": Scenario("browse_api", "GET /api/events/?page_size=50", frozenset({200})),
             "browse_html": Scenario("browse_html", "GET / (HTML list)", frozenset({200})),
+            "browse_event": Scenario("browse_event", "GET an event page (three types)", frozenset({200})),
             "seat_map": Scenario(
                 "seat_map", f"Seat map page, {sizes.seat_map_seats:,} seats", frozenset({200})
+            ),
+            "feed": Scenario(
+                "feed", f"Community feed, {sizes.feed_posts:,} posts (signed in)", frozenset({200})
+            ),
+            "dashboard": Scenario(
+                "dashboard",
+                f"Organizer dashboard, event holding {sizes.dashboard_bookings:,}",
+                frozenset({200}),
             ),
             "two_servers": Scenario("two_servers", "Flash sale, two app servers", frozenset({201, 409})),
         }
@@ -89,10 +111,16 @@ class Bench:
         self._count_list_queries(sizes.browse_small)
         data.create_events(self.organizer, sizes.browse_events, start=sizes.browse_small)
         self._count_list_queries(sizes.browse_events)
+        self.event_page, self.event_page_types = data.create_typed_event(
+            self.organizer, title="An evening of three tickets", capacity=sizes.seats, price=data.PRICE
+        )
+        self.paths = {**BROWSE_PATHS, "browse_event": self.event_page.get_absolute_url()}
         self._prepare_scale_event()
         self._prepare_booking_events()
         self._prepare_seated_sale()
         self._prepare_seat_maps()
+        self._prepare_feed()
+        self._prepare_dashboards()
         data.analyze()
         self.timings["prepare_s"] = round(time.perf_counter() - started, 1)
 
@@ -100,11 +128,11 @@ class Bench:
         """The big event: its last rounds x seats bookings are cancelled, so every round can open
         exactly ``seats`` fresh seats while the event keeps holding ``scale_bookings`` rows."""
         sizes = self.sizes
-        holders = data.create_attendees("holder-", sizes.scale_bookings)
+        self.holders = data.create_attendees("holder-", sizes.scale_bookings)
         self.scale_event = data.create_event(
             self.organizer, title="Stadium night", capacity=sizes.scale_bookings
         )
-        data.fill_event(self.scale_event, holders, cancelled=sizes.seats * sizes.rounds)
+        data.fill_event(self.scale_event, self.holders, cancelled=sizes.seats * sizes.rounds)
 
     def _prepare_booking_events(self) -> None:
         """Per round, an event of each booking flavour with room for every booking of the round, and
@@ -115,10 +143,18 @@ class Bench:
             untyped = data.create_event(organizer, title=f"Booking {r + 1}", capacity=count)
             typed, types = data.create_typed_event(organizer, title=f"Typed booking {r + 1}", capacity=count)
             seated, stalls = data.create_seated_event(organizer, title=f"Seated booking {r + 1}", seats=count)
+            priced, priced_types = data.create_typed_event(
+                organizer,
+                title=f"Priced booking {r + 1}",
+                capacity=count,
+                names=("Standard",),
+                price=data.PRICE,
+            )
             for name, event, choices in (
                 ("booking_untyped", untyped, []),
                 ("booking_typed", typed, types),
                 ("booking_seated", seated, [stalls]),
+                ("booking_priced", priced, priced_types),
             ):
                 self.booking_runs[name].append((event, _booking_bodies(event, choices, count)))
 
@@ -132,20 +168,46 @@ class Bench:
     def _prepare_seat_maps(self) -> None:
         """SQL queries per seat map page counted in-process for a small hall and a big one; the big
         one's page is the one loaded later."""
-        scenario = self.scenarios["seat_map"]
         for seats in (self.sizes.seat_map_small, self.sizes.seat_map_seats):
             event, stalls = data.create_seated_event(self.organizer, title=f"Hall of {seats:,}", seats=seats)
             self.seat_map_path = reverse("bookings:seats", args=[event.pk, stalls.pk])
-            status, queries = data.queries_per_request(self.seat_map_path)
-            scenario.extra.setdefault("queries_per_request", {})[str(seats)] = queries
-            scenario.check(f"in-process GET with {seats:,} seats", status == 200, f"status {status}")
+            self._count_queries("seat_map", f"{seats:,} seats", self.seat_map_path)
+
+    def _prepare_feed(self) -> None:
+        """An attendee whose friends write about the catalogue's events: the feed's SQL queries counted
+        with fewer posts than a page holds, then with ``feed_posts``; its page is loaded later."""
+        reader = data.create_attendees("reader-", 1)[0]
+        friends = data.create_attendees("friend-", FRIENDS)
+        data.make_friends(reader, friends)
+        events = list(Event.objects.order_by("pk")[:50])
+        path = reverse("community:feed")
+        written = 0
+        for posts in (self.sizes.feed_posts_small, self.sizes.feed_posts):
+            data.write_posts(friends, events, count=posts - written, liked_by=reader)
+            written = posts
+            self._count_queries("feed", f"{posts:,} posts", path, reader)
+        self.feed_request = (path, data.session_cookie(reader))
+
+    def _prepare_dashboards(self) -> None:
+        """Two organizers, each with an event holding bookings (a few, then ``dashboard_bookings``): the
+        admin index's SQL queries counted for both; the second one's is loaded later."""
+        path = reverse("admin:index")
+        for bookings in (self.sizes.dashboard_bookings_small, self.sizes.dashboard_bookings):
+            organizer = data.create_organizer(f"dashboard-{bookings}")
+            event = data.create_event(organizer, title=f"Holding {bookings:,}", capacity=bookings)
+            data.fill_event(event, self.holders[:bookings], cancelled=0)
+            self._count_queries("dashboard", f"{bookings:,} bookings", path, organizer)
+        self.dashboard_request = (path, data.session_cookie(organizer))
 
     def _count_list_queries(self, events: int) -> None:
-        for name, path in (("browse_api", "/api/events/?page_size=50"), ("browse_html", "/")):
-            status, queries = data.queries_per_request(path)
-            scenario = self.scenarios[name]
-            scenario.extra.setdefault("queries_per_request", {})[str(events)] = queries
-            scenario.check(f"in-process GET with {events:,} events", status == 200, f"status {status}")
+        for name, path in BROWSE_PATHS.items():
+            self._count_queries(name, f"{events:,} events", path)
+
+    def _count_queries(self, name: str, size: str, path: str, user=None) -> None:
+        status, queries = data.queries_per_request(path, user)
+        scenario = self.scenarios[name]
+        scenario.extra.setdefault("queries_per_request", {})[size] = queries
+        scenario.check(f"in-process GET with {size}", status == 200, f"status {status}")
 
     # Servers -----------------------------------------------------------------------------------
 
@@ -164,13 +226,20 @@ class Bench:
 
     def _warm_up(self, server: AppServer) -> None:
         """Each worker opens its database connection and loads its URLs and templates off the clock."""
-        paths = ("/api/users/me/", "/api/events/?page_size=50", "/", self.seat_map_path)
-        tokens = self.tokens[0]
-        requests = [
-            json_request("GET", server.base_url + paths[i % len(paths)], tokens[i % len(tokens)])
-            for i in range(max(60, 8 * self.workers))
+        kinds = [
+            json_request("GET", server.base_url + "/api/users/me/", self.tokens[0][0]),
+            *(self._page_request(server, path) for path in (*self.paths.values(), self.seat_map_path)),
+            self._page_request(server, *self.feed_request),
+            self._page_request(server, *self.dashboard_request),
         ]
+        requests = [kinds[i % len(kinds)] for i in range(max(8 * len(kinds), 8 * self.workers))]
         run_load(requests, concurrency=self.sizes.concurrency, time_limit=30, request_timeout=REQUEST_TIMEOUT)
+
+    @staticmethod
+    def _page_request(server: AppServer, path: str, headers: dict[str, str] | None = None) -> Request:
+        """A GET of a page or of the API, anonymous unless ``headers`` carry a session cookie."""
+        accept = "application/json" if path.startswith("/api/") else "text/html"
+        return Request("GET", server.base_url + path, {"Accept": accept, **(headers or {})})
 
     def stop_servers(self) -> None:
         for server in self.servers:
@@ -184,6 +253,7 @@ class Bench:
         for r in range(self.sizes.rounds):
             self._flash_sale(self.scenarios["flash_sale"], self.sale_events[r], self.tokens[r], urls)
             self._floor(primary, self.tokens[r])
+            self._browse(primary)
             data.open_seats(self.scale_event, self.sizes.seats, by=self.organizer)
             self._flash_sale(self.scenarios["flash_sale_scale"], self.scale_event, self.tokens[r], urls)
             for name in BOOKING_FLAVOURS:
@@ -191,9 +261,9 @@ class Bench:
                 tokens = self.tokens[r][: len(bodies)]
                 self._book_every_time(self.scenarios[name], event, _posts(primary, tokens, bodies))
         self.scenarios["flash_sale_scale"].extra["bookings_held"] = data.bookings_held(self.scale_event)
+        self._seats_shown_after_booking(primary)
         self._seated_sale(primary)
-        self._browse(primary)
-        self._seat_map(primary)
+        self._pages(primary)
         self.check_counters("after the one-server scenarios")
         self._two_servers(primary)
         self.check_counters("after the two-server flash sale")
@@ -283,20 +353,43 @@ class Bench:
         self._load(self.scenarios["floor"], requests)
 
     def _browse(self, server: AppServer) -> None:
-        count = self.sizes.attendees
-        for name, path in (("browse_api", "/api/events/?page_size=50"), ("browse_html", "/")):
-            requests = [json_request("GET", server.base_url + path) for _ in range(count)]
+        """Anonymous visitors of the list page, the API's list and an event page, served as production
+        serves them (from the cache in Redis, one rendering a second at most)."""
+        for name, path in self.paths.items():
+            requests = [self._page_request(server, path) for _ in range(self.sizes.attendees)]
             self._load(self.scenarios[name], requests)
             self.scenarios[name].extra["events"] = self.sizes.browse_events
 
-    def _seat_map(self, server: AppServer) -> None:
-        """Anonymous viewers of the big hall's map, two per worker: every worker busy all the time, yet
-        the latency is the page's, not a queue's (at 64 in flight it would be 32 pages' worth)."""
+    def _seats_shown_after_booking(self, server: AppServer) -> None:
+        """Each browsing path, read from the cache, then booked into: how long until it shows the
+        booking. The API list's first event is booked for both lists."""
+        listed = json.loads(_get(server.base_url + BROWSE_PATHS["browse_api"]))["results"][0]["id"]
+        fresh = data.access_tokens(data.create_attendees("fresh-", len(self.paths)))
+        listed_body = {"event": listed}
+        page_body = {"event": self.event_page.pk, "ticket_type": self.event_page_types[0].pk}
+        for (name, path), token in zip(self.paths.items(), fresh, strict=True):
+            event_id, body = (
+                (self.event_page.pk, page_body) if name == "browse_event" else (listed, listed_body)
+            )
+            booking = json_request("POST", f"{server.base_url}/api/bookings/", token, body)
+            lag = _seconds_until_shown(server.base_url + path, _seats_reader(name, event_id), booking)
+            self.scenarios[name].extra["seats_shown_after_s"] = lag
+
+    def _pages(self, server: AppServer) -> None:
+        """The heavy pages, two requests in flight per worker: every worker busy all the time, yet the
+        latency is the page's, not a queue's (at 64 in flight it would be 32 pages' worth)."""
+        self._page("seat_map", server, self.seat_map_path, count=self.sizes.seat_map_requests)
+        self.scenarios["seat_map"].extra["seats"] = self.sizes.seat_map_seats
+        self._page("feed", server, *self.feed_request)
+        self.scenarios["feed"].extra["posts"] = self.sizes.feed_posts
+        self._page("dashboard", server, *self.dashboard_request)
+        self.scenarios["dashboard"].extra["bookings"] = self.sizes.dashboard_bookings
+
+    def _page(self, name: str, server: AppServer, path: str, headers=None, count: int = 0) -> None:
         concurrency = 2 * self.workers
-        url = server.base_url + self.seat_map_path
-        requests = [Request("GET", url, {"Accept": "text/html"}) for _ in range(self.sizes.seat_map_requests)]
-        self._load(self.scenarios["seat_map"], requests, concurrency=concurrency)
-        self.scenarios["seat_map"].extra.update(seats=self.sizes.seat_map_seats, concurrency=concurrency)
+        request = self._page_request(server, path, headers)
+        self._load(self.scenarios[name], [request] * (count or self.sizes.page_requests), concurrency)
+        self.scenarios[name].extra["concurrency"] = concurrency
 
     def _two_servers(self, primary: AppServer) -> None:
         """A second app server on the same database: the row lock, not a process, keeps the count."""
@@ -328,6 +421,55 @@ def _booking_bodies(event, ticket_types: list, count: int) -> list[dict]:
     if not ticket_types:
         return [{"event": event.pk}] * count
     return [{"event": event.pk, "ticket_type": ticket_types[i % len(ticket_types)].pk} for i in range(count)]
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=REQUEST_TIMEOUT) as response:
+        return response.read()
+
+
+def _send(request: Request) -> int:
+    sent = urllib.request.Request(request.url, request.body, request.headers, method=request.method)
+    try:
+        with urllib.request.urlopen(sent, timeout=REQUEST_TIMEOUT) as response:
+            return response.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def _seats_reader(name: str, event_id: int):
+    """How a browsing path shows the seats an event has booked: the API by ``seats_left``, the pages by
+    the seats bar (the list page's bar of that event comes after its link)."""
+    if name == "browse_api":
+        return lambda body: next(-e["seats_left"] for e in json.loads(body)["results"] if e["id"] == event_id)
+    link = Event.objects.get(pk=event_id).get_absolute_url().encode()
+
+    def booked(body: bytes) -> int:
+        start = body.find(b'href="' + link + b'"') if name == "browse_html" else 0
+        if start < 0:
+            raise RuntimeError(f"{name}: event {event_id} is not on the page")
+        return int(SEATS_BOOKED.search(body, start).group(1))
+
+    return booked
+
+
+def _seconds_until_shown(url: str, read, booking: Request) -> float | None:
+    """Seconds from a booking's answer until ``url`` shows it (read twice before, so a copy of the page
+    is in the cache for the booking to outdate); None when it was not shown within STALE_WAIT_SECONDS."""
+    before = read(_get(url))
+    read(_get(url))
+    status = _send(booking)
+    if status != 201:
+        raise RuntimeError(f"booking to watch {url} answered {status}")
+    booked = time.perf_counter()
+    while True:
+        shown = read(_get(url)) != before
+        waited = time.perf_counter() - booked
+        if shown:
+            return round(waited, 3)
+        if waited >= STALE_WAIT_SECONDS:
+            return None
+        time.sleep(0.02)
 
 
 def _posts(server: AppServer, tokens: list[str], bodies: list[dict]) -> list[Request]:

@@ -65,6 +65,8 @@ class Scenario:
             "statuses": {str(status): n for status, n in sorted(self.statuses.items())},
             "error_codes": dict(sorted(self.codes.items())),
             "unexpected_statuses": {str(status): n for status, n in self.unexpected_statuses().items()},
+            "app_cpu_s": round(sum(app for app, _ in self.cpu), 3),
+            "db_cpu_s": round(sum(db for _, db in self.cpu), 3),
             "app_cpu_ms_per_request": self.cpu_ms_per_request(0),
             "db_cpu_ms_per_request": self.cpu_ms_per_request(1),
             "cpu_ms_per_request_per_round": [
