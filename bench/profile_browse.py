@@ -43,6 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--profile", choices=("api", "html", "event", "floor", *PAGES), help="cProfile one path"
     )
+    parser.add_argument("--served", action="store_true", help="profile with the cache, not without")
     return parser.parse_args(argv)
 
 
@@ -212,7 +213,8 @@ def main(argv=None) -> None:
     if args.profile:
         path, headers, client = paths[args.profile]
         profiler = cProfile.Profile()
-        with override_settings(CACHES=NO_CACHE):  # what rendering costs
+        caches = {} if args.served else {"CACHES": NO_CACHE}  # what rendering costs, or serving
+        with override_settings(**caches):
             profiler.runcall(lambda: [client.get(path, **headers) for _ in range(args.requests)])
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
