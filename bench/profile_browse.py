@@ -3,12 +3,18 @@
     .venv/bin/python -m bench.profile_browse                   # CPU ms per request, uncached and cached
     .venv/bin/python -m bench.profile_browse --cache redis     # the cache in Redis (--redis-url)
     .venv/bin/python -m bench.profile_browse --profile api     # and the hottest functions of one path
+    .venv/bin/python -m bench.profile_browse --pages           # and the signed-in pages (see below)
 
 It recreates its own PostgreSQL database (``eventhub_profile_bench``, or BENCH_DATABASE_URL; the
 same refusals as the bench), writes published events with ticket types, a category and tags, then
 sends each path through Django's own handler (the test Client, DEBUG off, after a warm-up) and
 reads the process's CPU time (time.process_time), not wall time, so other work on the machine
 hardly moves the numbers. The floor is ``GET /api/users/me/`` signed in with a JWT.
+
+With ``--pages``, three heavier pages too, each signed in with a session: the seat map of a hall of
+SEATS seats (a tenth of them taken) seen by an attendee, that attendee's feed (FRIENDS friends who
+wrote POSTS posts, some shared, commented and liked), and the organizer dashboard (the admin's
+index) of an organizer whose event holds BOOKINGS bookings.
 """
 
 import argparse
@@ -22,6 +28,8 @@ from bench.server import production_env
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/eventhub_profile_bench"
 TAGS = ("jazz", "outdoors", "family", "late")
+SEATS, FRIENDS, POSTS, BOOKINGS = 5_000, 20, 300, 10_000
+PAGES = ("seats", "feed", "dashboard")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,7 +39,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per path")
     parser.add_argument("--cache", choices=("locmem", "redis"), default="locmem")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/15")
-    parser.add_argument("--profile", choices=("api", "html", "event", "floor"), help="cProfile one path")
+    parser.add_argument("--pages", action="store_true", help="also the seat map, feed and dashboard")
+    parser.add_argument(
+        "--profile", choices=("api", "html", "event", "floor", *PAGES), help="cProfile one path"
+    )
+    parser.add_argument("--served", action="store_true", help="profile with the cache, not without")
     return parser.parse_args(argv)
 
 
@@ -71,6 +83,73 @@ def floor_token() -> str:
     return data.access_tokens(data.create_attendees("profile-floor", 1))[0]
 
 
+def signed_in(user):
+    """A client with ``user``'s session, as a browser signed in to the site holds one."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def create_pages() -> dict:
+    """The rows behind the three signed-in pages; their paths, each with the client that asks."""
+    from django.urls import reverse
+
+    from accounts.services import register_account
+    from bench import data
+    from bookings.views import seat_map_url
+    from events.models import Seat
+
+    organizer = register_account(
+        username="profile-organizer", email="pages@bench.invalid", password=data.PASSWORD, role="organizer"
+    )
+    hall, stalls = data.create_seated_event(organizer, title="Seated concert", seats=SEATS)
+    Seat.objects.filter(ticket_type=stalls, number__lte=SEATS // 500).update(held=True)
+    busy = data.create_event(organizer, title="Full concert", capacity=BOOKINGS)
+    data.fill_event(busy, data.create_attendees("profile-holder", BOOKINGS), cancelled=BOOKINGS // 20)
+    viewer = create_feed()
+    data.analyze()
+    return {
+        "seats": (seat_map_url(hall.pk, stalls.pk), {}, signed_in(viewer)),
+        "feed": (reverse("community:feed"), {}, signed_in(viewer)),
+        "dashboard": (reverse("admin:index"), {}, signed_in(organizer)),
+    }
+
+
+def create_feed():
+    """An attendee with FRIENDS friends who wrote POSTS posts through the community's own services:
+    every fifth friends-only, every seventh a share of the last public one, every third commented on and
+    every fourth liked by the attendee."""
+    from django.test import override_settings
+
+    from bench import data
+    from community import friends, posts
+    from community.models import Post
+
+    viewer, *others = data.create_attendees("profile-reader", FRIENDS + 1)
+    for other in others:
+        friends.accept_request(friendship=friends.request_friendship(by=other, to=viewer), by=viewer)
+    public: list[Post] = []
+    with override_settings(COMMUNITY_WRITES_PER_WINDOW=POSTS * 2):
+        for i in range(POSTS):
+            author = others[i % FRIENDS]
+            if i % 7 == 6:
+                post = posts.share(by=author, post=public[-1], body=f"Look at this, number {i}.")
+            else:
+                visibility = Post.Visibility.FRIENDS if i % 5 == 4 else Post.Visibility.PUBLIC
+                post = posts.create_post(
+                    author=author, body=f"Post {i}: see you there.", visibility=visibility
+                )
+            if i % 3 == 0:
+                posts.create_comment(post=post, author=viewer, body=f"Reply to {i}.")
+            if i % 4 == 0:
+                posts.like(by=viewer, target=post)
+            if post.visibility == Post.Visibility.PUBLIC:
+                public.append(post)
+    return viewer
+
+
 def cpu_ms_per_request(client, path: str, count: int, **headers) -> float:
     for _ in range(20):  # warm-up: templates, URL resolvers, content types, the first cache fill
         response = client.get(path, **headers)
@@ -81,8 +160,32 @@ def cpu_ms_per_request(client, path: str, count: int, **headers) -> float:
     return (time.process_time() - started) * 1000 / count
 
 
-def measure(client, paths: dict, count: int) -> dict[str, float]:
-    return {name: cpu_ms_per_request(client, path, count, **extra) for name, (path, extra) in paths.items()}
+def queries(client, path: str, **headers) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(path, **headers)
+    return len(captured)
+
+
+def measure(paths: dict, count: int) -> dict[str, tuple[float, int]]:
+    """Per path: (CPU ms per request, SQL queries of one request)."""
+    return {
+        name: (cpu_ms_per_request(client, path, count, **extra), queries(client, path, **extra))
+        for name, (path, extra, client) in paths.items()
+    }
+
+
+def report(paths: dict, rendered: dict, served: dict, args) -> None:
+    print(f"{args.events} events, {args.requests} requests a path: CPU ms per request (floor/this) queries")
+    print(f"  {'':9} {'path':40} {'no cache':>22} {'cache ' + args.cache:>22}")
+    for name, (path, _, _) in paths.items():
+        columns = (
+            f"{r[name][0]:7.2f} ({r['floor'][0] / r[name][0]:5.2f}) {r[name][1]:4d}q"
+            for r in (rendered, served)
+        )
+        print(f"  {name:9} {path:40} " + " ".join(f"{column:>22}" for column in columns))
 
 
 def main(argv=None) -> None:
@@ -94,25 +197,24 @@ def main(argv=None) -> None:
 
     _, first = create_catalogue(args.events)
     token = floor_token()
+    anonymous = Client(HTTP_HOST="127.0.0.1")
     paths = {
-        "api": ("/api/events/?page_size=50", {}),
-        "html": ("/", {}),
-        "event": (first.get_absolute_url(), {}),
-        "floor": ("/api/users/me/", {"HTTP_AUTHORIZATION": f"Bearer {token}"}),
+        "api": ("/api/events/?page_size=50", {}, anonymous),
+        "html": ("/", {}, anonymous),
+        "event": (first.get_absolute_url(), {}, anonymous),
+        "floor": ("/api/users/me/", {"HTTP_AUTHORIZATION": f"Bearer {token}"}, anonymous),
     }
-    client = Client(HTTP_HOST="127.0.0.1")
+    if args.pages or args.profile in PAGES:
+        paths |= create_pages()
     with override_settings(CACHES=NO_CACHE):
-        rendered = measure(client, paths, args.requests)
-    served = measure(client, paths, args.requests)
-    print(f"{args.events} events, {args.requests} requests a path: CPU ms per request (floor/this)")
-    print(f"  {'':6} {'path':40} {'no cache':>16} {'cache ' + args.cache:>16}")
-    for name, (path, _) in paths.items():
-        columns = (f"{r[name]:7.2f} ({r['floor'] / r[name]:5.2f})" for r in (rendered, served))
-        print(f"  {name:6} {path:40} " + " ".join(f"{column:>16}" for column in columns))
+        rendered = measure(paths, args.requests)
+    served = measure(paths, args.requests)
+    report(paths, rendered, served, args)
     if args.profile:
-        path, headers = paths[args.profile]
+        path, headers, client = paths[args.profile]
         profiler = cProfile.Profile()
-        with override_settings(CACHES=NO_CACHE):  # what rendering costs
+        caches = {} if args.served else {"CACHES": NO_CACHE}  # what rendering costs, or serving
+        with override_settings(**caches):
             profiler.runcall(lambda: [client.get(path, **headers) for _ in range(args.requests)])
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)

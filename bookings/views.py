@@ -24,7 +24,8 @@ from eventhub.errors import DomainError, ErrorCode
 from eventhub.money import format_money
 from events.calendars import events_calendar
 from events.models import Event, Seat, TicketType
-from events.selectors import best_free_seat, questions_for, seat_map
+from events.seat_grid import shared_grid
+from events.selectors import map_seats, questions_for
 from events.views import event_page_context
 from payments.models import Invoice, Payment, Refund
 from payments.services import cancellation_refusal, kept_payment
@@ -134,6 +135,9 @@ class SeatMapView(View):
         moving = action.kind == "cancel" and booking.status == Booking.Status.CONFIRMED
         # Someone moving within the type keeps their seat unless they pick one: no "best" to offer.
         offers_best = action.kind == "book" or (moving and booking.ticket_type_id != ticket_type.pk)
+        grid = shared_grid(ticket_type)
+        friend_seats = friends_seats(request.user, ticket_type_id=ticket_type.pk)
+        mine = booking.seat_id if booking else None
         context = {
             "event": event,
             "ticket_type": ticket_type,
@@ -141,9 +145,10 @@ class SeatMapView(View):
             "action": action,
             "booking": booking,
             "moving": moving,
-            "seat_map": seat_map(ticket_type),
-            "friend_seats": friends_seats(request.user, ticket_type_id=ticket_type.pk),
-            "best": best_free_seat(ticket_type) if offers_best else None,
+            "grid": grid.html,
+            "viewer_seats": map_seats(ticket_type, {mine, chosen, *friend_seats} - {None}),
+            "friend_seats": friend_seats,
+            "best": grid.best if offers_best else None,
             "offers_best": offers_best,
             "chosen": chosen,
         }

@@ -124,19 +124,33 @@ class SeatMap:
     rows: list[tuple[str, list[MapSeat | None]]]
 
 
+MAP_FIELDS = ("pk", "row", "number", "held", "blocked")
+
+
+def _map_seat(pk: int, row: str, number: int, held: bool, blocked: bool) -> MapSeat:
+    return MapSeat(pk, row, number, "taken" if held else "blocked" if blocked else "free")
+
+
 def seat_map(ticket_type) -> SeatMap:
     """The seat map of ``ticket_type`` in one query of plain rows (a hall of 5,000 seats builds no models)."""
     rows: dict[str, dict[int, MapSeat]] = {}
     seats = Seat.objects.filter(ticket_type=ticket_type).order_by("row_index", "number")
-    for pk, row, number, held, blocked in seats.values_list("pk", "row", "number", "held", "blocked"):
-        state = "taken" if held else "blocked" if blocked else "free"
-        rows.setdefault(row, {})[number] = MapSeat(pk, row, number, state)
+    for seat in (_map_seat(*row) for row in seats.values_list(*MAP_FIELDS)):
+        rows.setdefault(seat.row, {})[seat.number] = seat
     present = set().union(*rows.values())
     columns = range(min(present, default=1), max(present, default=0) + 1)
     return SeatMap(
         numbers=[number if number in present else None for number in columns],
         rows=[(label, [row.get(number) for number in columns]) for label, row in rows.items()],
     )
+
+
+def map_seats(ticket_type, pks) -> list[MapSeat]:
+    """The seats of ``ticket_type`` among ``pks``, as the map reads them (one query; none for no ids)."""
+    if not pks:
+        return []
+    seats = Seat.objects.filter(ticket_type=ticket_type, pk__in=pks).values_list(*MAP_FIELDS)
+    return [_map_seat(*row) for row in seats]
 
 
 def questions_for(*, event_id: int, ticket_type_id: int | None) -> list[Question]:

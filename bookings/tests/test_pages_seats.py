@@ -12,8 +12,10 @@ from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
 from bookings import services
 from bookings.models import Booking
 from community.tests.factories import NAV_QUERIES as NAV
+from eventhub.tests.test_edges_outages import CACHE_DOWN
 from events import services as event_services
 from events.models import Seat, TicketType, row_label
+from events.seat_grid import FRESH_FOR
 from events.services import SeatLayout
 from events.tests.factories import EventFactory, TicketTypeFactory
 from payments.tests.factories import pay
@@ -346,6 +348,22 @@ def test_the_map_runs_the_same_few_queries_for_50_or_5000_seats(
     assert "Row A, seat 1, taken" in response.text
 
 
+@pytest.mark.parametrize("seats", [50, 5_000])
+def test_the_shared_grid_runs_the_same_fewer_queries_for_50_or_5000_seats(
+    client, attendee, other_attendee, seats, django_assert_max_num_queries
+):
+    event = EventFactory(capacity=seats)
+    ticket_type = hall(event, seats=seats)
+    services.book(user=other_attendee, event=event, ticket_type=ticket_type)
+    client.force_login(attendee)
+    client.get(seats_url(ticket_type))
+    # session, user, event, ticket type, my booking, the seats my friends hold, the questions
+    with django_assert_max_num_queries(7 + NAV):
+        response = client.get(seats_url(ticket_type))
+    assert response.text.count('name="seat"') == seats
+    assert "Row A, seat 1, taken" in response.text
+
+
 def test_a_5000_seat_map_renders_quickly(client, attendee):
     """A loose bound that catches an accidental query or model per seat; the page takes about 50 ms."""
     ticket_type = hall(EventFactory(capacity=5_000), seats=5_000)
@@ -355,6 +373,47 @@ def test_a_5000_seat_map_renders_quickly(client, attendee):
     response = client.get(seats_url(ticket_type))
     assert time.perf_counter() - started < 1.0
     assert response.status_code == 200
+
+
+# The grid shared by every viewer for a second ---------------------------------------------------
+
+
+def test_a_seat_taken_by_someone_else_shows_as_taken_within_a_second(
+    client, attendee, other_attendee, free_theatre
+):
+    client.force_login(attendee)
+    client.get(seats_url(free_theatre))
+    services.book(
+        user=other_attendee, event=free_theatre.event, ticket_type=free_theatre, seat=seat(free_theatre, "A1")
+    )
+    time.sleep(FRESH_FOR + 0.1)
+    assert "disabled" in seat_inputs(client.get(seats_url(free_theatre)))["Row A, seat 1, taken"]
+
+
+def test_my_own_seat_shows_as_mine_at_once_and_never_to_anyone_else(
+    client, attendee, other_attendee, free_theatre
+):
+    client.force_login(other_attendee)
+    client.get(seats_url(free_theatre))  # the shared grid, with A1 free
+    services.book(
+        user=attendee, event=free_theatre.event, ticket_type=free_theatre, seat=seat(free_theatre, "A1")
+    )
+    client.force_login(attendee)
+    mine = client.get(seats_url(free_theatre))
+    assert "disabled" in seat_inputs(mine)["Row A, seat 1, your seat"]
+    assert "Move to this seat" in mine.text
+    client.force_login(other_attendee)
+    theirs = seat_inputs(client.get(seats_url(free_theatre)))
+    assert not any(name.endswith("your seat") for name in theirs)
+    assert any(name.startswith("Row A, seat 1") for name in theirs)  # free, or taken once drawn again
+
+
+def test_the_map_is_drawn_when_the_cache_is_down(client, attendee, theatre, settings):
+    client.force_login(attendee)
+    settings.CACHES = CACHE_DOWN
+    response = client.get(seats_url(theatre))
+    assert response.status_code == 200
+    assert list(seat_inputs(response)) == [f"Row {row}, seat {n}" for row in "ABC" for n in (1, 2, 4, 5)]
 
 
 # In a real browser -----------------------------------------------------------------------------
