@@ -16,6 +16,8 @@ cookie, is not stored either. When the cache cannot be reached, pages are render
 import hashlib
 import logging
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -26,6 +28,7 @@ from eventhub.cache import CACHE_ERRORS
 from events.models import Event, TicketType
 
 logger = logging.getLogger("eventhub.browse_cache")
+T = TypeVar("T")
 
 FRESH_FOR = 1.0  # second: the most a page served from here lags behind the database
 VERSION_KEY = "browse:version"
@@ -69,6 +72,25 @@ def served(request, render, *, variant: str = ""):
         # The version read before rendering: an edit committed meanwhile makes this copy stale.
         response.add_post_render_callback(lambda rendered: _keep(request, key, (version, read_at), rendered))
     return response
+
+
+def kept_fresh(key: str, draw: Callable[[], T]) -> T:
+    """What ``draw()`` gives (the same for every viewer), kept under ``key`` and reused for FRESH_FOR
+    seconds from when it read the database; drawn anew each time the cache cannot be reached."""
+    try:
+        kept = cache.get(key)
+    except CACHE_ERRORS as error:
+        _warn("browse_cache.unavailable", error)
+        return draw()
+    if kept is not None and _now() - kept[0] < FRESH_FOR:
+        return kept[1]
+    read_at = _now()
+    drawn = draw()
+    try:
+        cache.set(key, (read_at, drawn), timeout=FRESH_FOR + 1)
+    except CACHE_ERRORS as error:
+        _warn("browse_cache.not_kept", error)
+    return drawn
 
 
 def is_anonymous_visit(request) -> bool:

@@ -1,25 +1,20 @@
 """The seat map's grid as HTML, drawn once a second for every viewer of a seated type.
 
 Written in Python, not as a template loop (measured on a hall of 5,000 seats, a loop over the cells
-took about 110 ms, this about 12 ms), and kept in the cache for FRESH_FOR seconds, since the grid
+took about 110 ms, this about 12 ms), and kept in the cache for a second (events.browse_cache.FRESH_FOR), since the grid
 is the same for everyone but a viewer's own seat, the seat they chose and their friends' seats:
 those few cells are read afresh for each viewer and drawn over the shared grid. So a seat taken
-shows as taken within FRESH_FOR; that staleness never oversells, since the booking service decides
+shows as taken within that second; that staleness never oversells, since the booking service decides
 under the event's row lock. When the cache cannot be reached, the grid is drawn for each request.
 """
 
-import logging
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.utils.html import escape
 
-from eventhub.cache import CACHE_ERRORS
+from events.browse_cache import kept_fresh
 from events.selectors import MapSeat, SeatMap, best_free_seat, seat_map
 
-logger = logging.getLogger("eventhub.seat_grid")
-
-FRESH_FOR = 1  # second: the most a seat taken by someone else may still show as free
 # What a screen reader hears after a seat's name, and the class that draws it, by state.
 STATE_WORDS = {"free": "", "taken": ", taken", "blocked": ", not for sale", "mine": ", your seat"}
 
@@ -34,20 +29,7 @@ class SharedGrid:
 
 def shared_grid(ticket_type) -> SharedGrid:
     """``ticket_type``'s grid as nobody in particular sees it: kept for FRESH_FOR, or drawn now."""
-    key = f"seat-grid:{ticket_type.pk}"
-    try:
-        kept = cache.get(key)
-    except CACHE_ERRORS as error:
-        _warn("seat_grid.unavailable", error)
-        return _drawn(ticket_type)
-    if kept is not None:
-        return kept
-    grid = _drawn(ticket_type)
-    try:
-        cache.set(key, grid, timeout=FRESH_FOR)
-    except CACHE_ERRORS as error:
-        _warn("seat_grid.not_kept", error)
-    return grid
+    return kept_fresh(f"seat-grid:{ticket_type.pk}", lambda: _drawn(ticket_type))
 
 
 def _drawn(ticket_type) -> SharedGrid:
@@ -109,7 +91,3 @@ def _cell(
         return f'<td><input type="radio" name="seat" value="{seat.pk}"{ticked} {labelled}></td>'
     marks = f"{state} seat--friend" if friend else state
     return f'<td><input type="radio" class="{marks}" value="{seat.pk}" disabled {labelled}></td>'
-
-
-def _warn(action: str, error: BaseException) -> None:
-    logger.warning(action, extra={"event_data": {"action": action, "error": str(error)}})

@@ -14,8 +14,8 @@ from bookings.models import Booking
 from community.tests.factories import NAV_QUERIES as NAV
 from eventhub.tests.test_edges_outages import CACHE_DOWN
 from events import services as event_services
+from events.browse_cache import FRESH_FOR
 from events.models import Seat, TicketType, row_label
-from events.seat_grid import FRESH_FOR
 from events.services import SeatLayout
 from events.tests.factories import EventFactory, TicketTypeFactory
 from payments.tests.factories import pay
