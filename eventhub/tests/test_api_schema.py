@@ -43,6 +43,7 @@ EXPECTED_PATHS = {
     "/api/bookings/{id}/change/",
     "/api/bookings/{id}/answers/",
     "/api/bookings/{id}/pay/",
+    "/api/bookings/{id}/qr/",
     "/api/payments/",
     "/api/payments/{id}/",
     "/api/payments/{id}/mark-paid/",
