@@ -30,7 +30,7 @@ from events.models import Event, TicketType
 logger = logging.getLogger("eventhub.browse_cache")
 T = TypeVar("T")
 
-FRESH_FOR = 1.0  # second: the most a page served from here lags behind the database
+FRESH_FOR = 0.8  # seconds a page served from here may lag behind the database: under a second, door to door
 VERSION_KEY = "browse:version"
 
 
