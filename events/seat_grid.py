@@ -1,11 +1,12 @@
-"""The seat map's grid as HTML, drawn once a second for every viewer of a seated type.
+"""The seat map's grid as HTML, drawn at most about once a second for every viewer of a seated type.
 
 Written in Python, not as a template loop (measured on a hall of 5,000 seats, a loop over the cells
-took about 110 ms, this about 12 ms), and kept in the cache for a second (events.browse_cache.FRESH_FOR), since the grid
-is the same for everyone but a viewer's own seat, the seat they chose and their friends' seats:
-those few cells are read afresh for each viewer and drawn over the shared grid. So a seat taken
-shows as taken within that second; that staleness never oversells, since the booking service decides
-under the event's row lock. When the cache cannot be reached, the grid is drawn for each request.
+took about 110 ms, this about 12 ms), and kept in the cache for under a second
+(events.browse_cache.FRESH_FOR), since the grid is the same for everyone but a viewer's own seat,
+the seat they chose and their friends' seats: those few cells are read afresh for each viewer and
+drawn over the shared grid. So a seat taken shows as taken within that second; that staleness
+never oversells, since the booking service decides under the event's row lock. When the cache
+cannot be reached, the grid is drawn for each request.
 """
 
 from dataclasses import dataclass

@@ -76,7 +76,7 @@ def test_a_booking_shows_everywhere_a_visitor_looks_within_a_second(
 
     clock.now += browse_cache.FRESH_FOR * 0.9
     assert api_seats_left(api_client, event) == 10  # served from the cache: a sale does not empty it
-    clock.now += browse_cache.FRESH_FOR * 0.1
+    clock.now += browse_cache.FRESH_FOR * 0.2
     event.refresh_from_db()
     assert api_seats_left(api_client, event) == 9
     assert seats_text(event) in client.get(LIST).text
