@@ -171,8 +171,18 @@ class Booking(models.Model):
 
 
 def prefetch_answers(bookings) -> None:
-    """Read the answers of bookings already in hand (a single booking's page) as with_answers would."""
-    models.prefetch_related_objects(list(bookings), ANSWERS_WITH_QUESTIONS)
+    """Read the answers of bookings already in hand (a single booking's page) as with_answers would.
+
+    A booking whose event asks no questions has no answers (they go with their questions), so
+    nothing is read for it: a booking just made answers without a query more.
+    """
+    bookings = list(bookings)
+    for booking in bookings:
+        if not booking.event.asks_questions:
+            cached = getattr(booking, "_prefetched_objects_cache", {})
+            booking._prefetched_objects_cache = {**cached, "answers": booking.answers.none()}
+    asked = [booking for booking in bookings if booking.event.asks_questions]
+    models.prefetch_related_objects(asked, ANSWERS_WITH_QUESTIONS)
 
 
 class Answer(models.Model):

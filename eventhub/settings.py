@@ -156,6 +156,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # app processes (throttles, log-in lockouts).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "eventhub.cache.RedisCache"  # keeps its redis-py clients
     # A cache server that hangs must not hang every request with it: give up after a second (a
     # query string in CACHE_URL such as ?socket_timeout=2 overrides). What a broken cache means
     # is then decided where it is read (eventhub/throttling.py, the sign-in lockout).

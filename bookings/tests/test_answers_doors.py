@@ -95,11 +95,13 @@ def test_a_booking_keeps_the_answers_sent_and_shows_them(as_attendee, asked, att
     }
 
 
-def test_a_booking_without_questions_shows_no_answers(as_attendee, published_event):
-    response = as_attendee.post(LIST, {"event": published_event.pk}, format="json")
+def test_a_booking_without_questions_shows_no_answers_and_reads_none(as_attendee, published_event):
+    with CaptureQueriesContext(connection) as queries:
+        response = as_attendee.post(LIST, {"event": published_event.pk}, format="json")
 
     assert response.status_code == 201
     assert response.json()["answers"] == []
+    assert not [q["sql"] for q in queries if "bookings_answer" in q["sql"]]
 
 
 def test_a_required_answer_left_out_is_a_field_error_and_nothing_is_booked(as_attendee, asked):
