@@ -106,6 +106,13 @@ def test_dashboard_shows_no_revenue_before_anyone_paid(organizer_client, publish
     assert "<td>—</td>" in page
 
 
+def test_dashboard_counts_nothing_for_an_event_nobody_booked(organizer_client, published_event):
+    page = organizer_client.get(INDEX).content.decode()
+    assert published_event.title in page
+    assert "<td>0</td>" in page  # nobody on the waitlist
+    assert '<meter min="0" max="0" value="0" title="0% checked in">0%</meter> 0&nbsp;/&nbsp;0</td>' in page
+
+
 def test_dashboard_leaves_out_other_organizers_and_past_and_cancelled_events(
     organizer_client, organizer, other_organizer, past_event
 ):
