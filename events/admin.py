@@ -793,7 +793,7 @@ SERIES_TABLE_COLUMNS = ("date", "status", "booked", "waitlist", "revenue", "chec
 
 
 def series_summary_rows(of: Series) -> list[list]:
-    """One row per date of the series, soonest first: the export's rows (three queries)."""
+    """One row per date of the series, soonest first: the export's rows (four queries)."""
     return [
         [
             local_iso(sales.event.starts_at, sales.event),

@@ -13,7 +13,7 @@ GLANCE_SIZE = 12
 
 @register.inclusion_tag("admin/events/at_a_glance.html", takes_context=True)
 def events_at_a_glance(context):
-    """The next upcoming events the signed-in user runs (all of them for site staff), in three queries."""
+    """The next upcoming events the signed-in user runs (all of them for site staff), in four queries."""
     user = context["request"].user
     if not user.has_perm("events.view_event"):
         return {"rows": None}

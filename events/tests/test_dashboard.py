@@ -1,6 +1,7 @@
 """The organizer dashboard: each upcoming event's sales, waitlist, money and check-in; the bookings charts."""
 
 from datetime import datetime, timedelta
+from unittest.mock import patch
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bookings.models import Booking
 from bookings.services import check_in
 from bookings.tests.factories import make_booking
 from eventhub.money import format_money
+from events.admin import EventAdmin
 from events.dashboard import CHART_HOURS, MIN_CHART_DAYS, bookings_per_day, bookings_per_hour, whole_steps
 from events.models import Event, TicketType
 from events.tests.factories import EventFactory
@@ -104,6 +106,13 @@ def test_dashboard_shows_no_revenue_before_anyone_paid(organizer_client, publish
     assert "<td>—</td>" in page
 
 
+def test_dashboard_counts_nothing_for_an_event_nobody_booked(organizer_client, published_event):
+    page = organizer_client.get(INDEX).content.decode()
+    assert published_event.title in page
+    assert "<td>0</td>" in page  # nobody on the waitlist
+    assert '<meter min="0" max="0" value="0" title="0% checked in">0%</meter> 0&nbsp;/&nbsp;0</td>' in page
+
+
 def test_dashboard_leaves_out_other_organizers_and_past_and_cancelled_events(
     organizer_client, organizer, other_organizer, past_event
 ):
@@ -126,6 +135,14 @@ def test_dashboard_runs_the_same_queries_for_one_event_or_twelve_with_10000_book
     assert queries_of(organizer_client, INDEX) == few
     page = organizer_client.get(INDEX).content.decode()
     assert "9000&nbsp;/&nbsp;9010" in page
+
+
+def test_dashboard_asks_each_model_admin_for_the_users_permissions_once(organizer_client):
+    asks = EventAdmin.get_model_perms
+    with patch.object(EventAdmin, "get_model_perms", autospec=True, side_effect=asks) as asked:
+        page = organizer_client.get(INDEX).content.decode()
+    assert asked.call_count == 1
+    assert reverse("admin:events_event_changelist") in page
 
 
 # The charts ------------------------------------------------------------------------------
