@@ -181,28 +181,6 @@ def ask_then_report_each(
     return TemplateResponse(request, "admin/confirm_action.html", context)
 
 
-def app_list_built_once_per_request(site: admin.AdminSite) -> None:
-    """Have ``site`` build its list of apps and models once per request.
-
-    Django's admin builds it for the page (the index lists every app) and again
-    for the context every page shares (the sidebar), each time asking every
-    model admin about the user's permissions, which costs the console's home
-    page a second round of checks and of their queries.
-    """
-    build = site._build_app_dict
-
-    def built_once(request, label=None):
-        built = request.__dict__.setdefault("_admin_app_dicts", {})
-        if label not in built:
-            built[label] = build(request, label)
-        return built[label]
-
-    site._build_app_dict = built_once
-
-
-app_list_built_once_per_request(admin.site)
-
-
 @admin.site.admin_view
 def view_on_site(request, content_type_id: int, object_id: str):
     """The admin's "view on site" redirect, for objects the signed-in user may see in the admin only.

@@ -68,11 +68,6 @@ from payments import services as payment_services
 from payments.providers import provider
 from payments.selectors import revenue_by_ticket_type
 
-admin.site.site_header = "eventhub admin"
-admin.site.site_title = "eventhub"
-admin.site.index_title = "Run your events"
-admin.site.empty_value_display = "—"
-
 SEAT_ROWS_PER_PAGE = 20
 # A chart is an SVG document shown as an image: its own styles apply, nothing else loads or runs.
 CHART_POLICY = {"default-src": [NONE], "style-src": [UNSAFE_INLINE]}

@@ -1,0 +1,25 @@
+"""The organizer console's site: Django's admin site with the console's names, building its list of
+apps once per request."""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+
+class ConsoleSite(admin.AdminSite):
+    site_header = "eventhub admin"
+    site_title = "eventhub"
+    index_title = "Run your events"
+    empty_value_display = "—"
+
+    def _build_app_dict(self, request, label=None):
+        """Built once per request: Django's admin builds it for the page (the home page lists every
+        app) and again for the context every page shares (the sidebar), each time asking every model
+        admin about the user's permissions."""
+        built = request.__dict__.setdefault("_console_app_dicts", {})
+        if label not in built:
+            built[label] = super()._build_app_dict(request, label)
+        return built[label]
+
+
+class ConsoleAdminConfig(AdminConfig):
+    default_site = "eventhub.admin_site.ConsoleSite"
