@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
@@ -364,6 +364,27 @@ def test_a_double_click_on_book_books_once(deployment, organizer, attendees):
         assert_no_server_error(answers)
         assert sorted(answer.status for answer in answers) == [201, 409], f"round {round_}: {answers}"
         assert_refusal(max(answers, key=lambda answer: answer.status), 409, "already_booked")
+
+
+def test_the_tickets_qr_code_goes_to_its_owner_alone_and_again_only_when_changed(
+    deployment, organizer, attendees
+):
+    booked = deployment.book(attendees[0], deployment.new_event(organizer))
+    assert booked.status == 201, str(booked)
+    address = urlsplit(booked.json()["ticket_qr_url"]).path
+    owner = deployment.client(attendees[0].access)
+
+    answers = race(partial(owner.get, address), partial(owner.get, address))
+
+    assert [answer.status for answer in answers] == [200, 200], answers
+    assert answers[0].body == answers[1].body and answers[0].body.startswith(b"<svg")
+    assert answers[0].headers["Content-Type"] == "image/svg+xml"
+    unchanged = owner.get(address, headers={"If-None-Match": answers[0].headers["ETag"]})
+    assert unchanged.status == 304 and not unchanged.body
+    for stranger in (attendees[1], organizer):
+        assert_refusal(deployment.client(stranger.access).get(address), 404, "not_found")
+    assert_refusal(deployment.client().get(address), 401)
+    assert_refusal(owner.get("/api/bookings/99999999999999999999/qr/"), 404)
 
 
 def test_buyers_racing_for_one_seat_get_it_once_and_are_told_where_else_to_sit(
