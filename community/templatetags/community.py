@@ -45,7 +45,9 @@ def person_link(context, person: User) -> str:
     """A person as the community names them: a link to their profile for the signed in."""
     if not context["user"].is_authenticated:
         return shown_name(person)
-    return format_html('<a href="{}">{}</a>', path_of("community:profile", person.username), shown_name(person))
+    return format_html(
+        '<a href="{}">{}</a>', path_of("community:profile", person.username), shown_name(person)
+    )
 
 
 @register.simple_tag(takes_context=True)
@@ -54,7 +56,9 @@ def written_at(context, at) -> str:
     if at is None:
         return format_html('<time datetime=""></time>')
     local = timezone.localtime(at, timezone=_zone(getattr(context["user"], "timezone", "") or "UTC"))
-    return format_html('<time datetime="{}">{}</time>', local.isoformat(), dateformat.format(local, "j M Y, H:i"))
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), dateformat.format(local, "j M Y, H:i")
+    )
 
 
 _zone = lru_cache(maxsize=None)(ZoneInfo)  # ZoneInfo() keeps each zone too, but behind a slower lookup
