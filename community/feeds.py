@@ -25,9 +25,15 @@ def visible_posts(viewer) -> QuerySet[Post]:
     return posts.filter(readable, _shown_to(viewer, "event")).exclude(in_a_block_with(viewer, "author"))
 
 
-def visible_comments(viewer) -> QuerySet[Comment]:
-    """The comments ``viewer`` may see: on posts they see, by no one in a block with them."""
-    comments = Comment.objects.filter(post__in=visible_posts(viewer))
+def visible_comments(viewer, *, on_posts: list[Post] | None = None) -> QuerySet[Comment]:
+    """The comments ``viewer`` may see: on posts they see, by no one in a block with them.
+
+    ``on_posts``: only those on these posts, which the viewer was shown (so they are not checked again).
+    """
+    if on_posts is None:
+        comments = Comment.objects.filter(post__in=visible_posts(viewer))
+    else:
+        comments = Comment.objects.filter(post__in=[post.pk for post in on_posts])
     if not viewer.is_authenticated:
         return comments.filter(hidden_at__isnull=True)
     if viewer.is_site_staff:
