@@ -10,7 +10,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 
 from bookings.models import Booking
 from community.models import Comment, Like, Post
-from community.selectors import blocked_id_set, is_friend_of
+from community.selectors import in_a_block_with, is_friend_of
 from events.models import Event
 
 
@@ -22,17 +22,23 @@ def visible_posts(viewer) -> QuerySet[Post]:
     if viewer.is_site_staff:
         return posts
     readable = Q(visibility=Post.Visibility.PUBLIC) | Q(author=viewer) | is_friend_of(viewer, "author")
-    return posts.filter(readable, _shown_to(viewer, "event")).exclude(author__in=blocked_id_set(viewer))
+    return posts.filter(readable, _shown_to(viewer, "event")).exclude(in_a_block_with(viewer, "author"))
 
 
-def visible_comments(viewer) -> QuerySet[Comment]:
-    """The comments ``viewer`` may see: on posts they see, by no one in a block with them."""
-    comments = Comment.objects.filter(post__in=visible_posts(viewer))
+def visible_comments(viewer, *, on_posts: list[Post] | None = None) -> QuerySet[Comment]:
+    """The comments ``viewer`` may see: on posts they see, by no one in a block with them.
+
+    ``on_posts``: only those on these posts, which the viewer was shown (so they are not checked again).
+    """
+    if on_posts is None:
+        comments = Comment.objects.filter(post__in=visible_posts(viewer))
+    else:
+        comments = Comment.objects.filter(post__in=[post.pk for post in on_posts])
     if not viewer.is_authenticated:
         return comments.filter(hidden_at__isnull=True)
     if viewer.is_site_staff:
         return comments
-    return comments.filter(_shown_to(viewer, "post__event")).exclude(author__in=blocked_id_set(viewer))
+    return comments.filter(_shown_to(viewer, "post__event")).exclude(in_a_block_with(viewer, "author"))
 
 
 def _shown_to(viewer, event_field: str) -> Q:

@@ -28,12 +28,6 @@ def friend_id_set(user) -> set[int]:
     }
 
 
-def blocked_id_set(user) -> set[int]:
-    """Everyone ``user`` blocks or is blocked by: hidden from each other both ways (one query)."""
-    rows = Block.objects.filter(Q(blocker=user) | Q(blocked=user)).values_list("blocker_id", "blocked_id")
-    return {blocked if blocker == user.pk else blocker for blocker, blocked in rows}
-
-
 def are_friends(a, b) -> bool:
     return Friendship.objects.between(a, b).filter(status=Friendship.Status.ACCEPTED).exists()
 

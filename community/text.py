@@ -5,6 +5,8 @@ stays text), and nh3 then keeps only the tags and link schemes we allow, whateve
 markdown produced: the sanitiser, not the parser, is what makes the result safe.
 """
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -29,6 +31,12 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+# Bodies rendered lately, by their text: a page of posts shows the same bodies request after request.
+# The HTML depends on the text alone, so a body is never shown from another text's HTML.
+RENDERED_KEPT = 1024
+
+
+@lru_cache(maxsize=RENDERED_KEPT)
 def render_body(text: str) -> str:
     """Safe HTML for a post's, a comment's or a message's text."""
     return _CLEANER.clean(_MARKDOWN.render(text)).strip()

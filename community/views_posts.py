@@ -53,7 +53,7 @@ def with_latest_comments(post_list: list[Post], viewer) -> None:
     newest_first = Window(
         RowNumber(), partition_by=F("post_id"), order_by=[F("created_at").desc(), F("pk").desc()]
     )
-    comments = visible_comments(viewer).filter(post__in=[post.pk for post in post_list])
+    comments = visible_comments(viewer, on_posts=post_list)
     latest = comments_as_shown(comments, viewer).annotate(rank=newest_first).filter(rank__lte=LATEST_COMMENTS)
     by_post = defaultdict(list)
     for comment in latest.order_by("created_at", "pk"):

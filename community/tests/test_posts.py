@@ -100,8 +100,19 @@ def test_a_hidden_comment_is_seen_only_by_its_author_the_events_organizer_and_st
 
     for viewer in (commenter, organizer, staff):
         assert visible_comments(viewer).filter(pk=comment.pk).exists()
+        assert visible_comments(viewer, on_posts=[event_post]).filter(pk=comment.pk).exists()
     for viewer in (stranger, event_post.author, AnonymousUser()):
         assert not visible_comments(viewer).filter(pk=comment.pk).exists()
+        assert not visible_comments(viewer, on_posts=[event_post]).filter(pk=comment.pk).exists()
+
+
+def test_comments_on_posts_already_shown_still_leave_out_anyone_in_a_block(author, friend, stranger):
+    post = PostFactory(author=author)
+    services.create_comment(post=post, author=stranger, body="Hi")
+    mine = services.create_comment(post=post, author=friend, body="Hello")
+    BlockFactory(blocker=stranger, blocked=friend)
+
+    assert list(visible_comments(friend, on_posts=[post])) == [mine]
 
 
 def test_comments_follow_their_posts_visibility(author, friend, stranger):

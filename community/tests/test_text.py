@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from community.text import render_body
+from community.text import RENDERED_KEPT, render_body
 
 ATTACKS = {
     "script tag": "<script>alert(1)</script>",
@@ -93,3 +93,22 @@ def test_headings_quotes_and_images_stay_plain_text():
 
 def test_an_escaped_star_stays_a_star():
     assert render_body(r"\*not italic\*") == "<p>*not italic*</p>"
+
+
+def test_a_remembered_body_is_always_the_html_of_its_own_text():
+    texts = ["**a**", "*a*", "**a** ", "`a`", "- a", "a\nb", "https://a.example", "**a**"]
+
+    first = [render_body(text) for text in texts]
+    again = [render_body(text) for text in reversed(texts)]
+
+    assert first == [render_body.__wrapped__(text) for text in texts]
+    assert again[::-1] == first
+
+
+def test_rendered_bodies_are_remembered_within_a_bound():
+    render_body.cache_clear()
+    render_body("Remembered")
+    render_body("Remembered")
+
+    assert render_body.cache_info().hits == 1
+    assert render_body.cache_info().maxsize == RENDERED_KEPT
