@@ -38,8 +38,19 @@ def event(organizer):
     return EventFactory(organizer=organizer, status="published", capacity=10)
 
 
+@pytest.fixture
+def clock(monkeypatch):
+    """The cache's clock, moved by hand: ``clock.now += seconds``."""
+
+    class Clock:
+        now = time.time()
+
+    monkeypatch.setattr(browse_cache, "_now", lambda: Clock.now)
+    return Clock
+
+
 def test_a_visitors_second_look_is_served_without_a_query(
-    client, api_client, event, django_assert_num_queries
+    client, api_client, event, clock, django_assert_num_queries
 ):
     for fetch, path in (
         (client.get, LIST),
@@ -51,17 +62,6 @@ def test_a_visitors_second_look_is_served_without_a_query(
             again = fetch(path)
         assert again.status_code == 200
         assert again.content == first.content
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """The cache's clock, moved by hand: ``clock.now += seconds``."""
-
-    class Clock:
-        now = time.time()
-
-    monkeypatch.setattr(browse_cache, "_now", lambda: Clock.now)
-    return Clock
 
 
 def test_a_booking_shows_everywhere_a_visitor_looks_within_a_second(
@@ -152,7 +152,7 @@ def test_an_organizer_on_the_api_is_not_served_the_visitors_list(api_client, org
 
 
 def test_a_signed_in_attendee_on_the_api_shares_the_visitors_list(
-    api_client, event, attendee, django_assert_num_queries
+    api_client, event, attendee, clock, django_assert_num_queries
 ):
     """An attendee's API list shows no booking of theirs: the visitors' copy serves them too."""
     visitors = api_client.get(API_LIST).content
