@@ -14,6 +14,7 @@ class CommunityConfig(AppConfig):
     def ready(self):
         # The apps below announce changes; the community's rules that follow them live here.
         from accounts.signals import account_deleting
+        from community import navigation  # noqa: F401  (its counts follow messages and friendships)
         from community.posts import forget_account
 
         account_deleting.connect(forget_account, dispatch_uid="community.forget_account")

@@ -2,18 +2,15 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from community import messaging
-from community.selectors import requests_to
+from community.navigation import counts_for
 
 
 def community(request) -> dict:
-    """Counted only when a page shows them (lazily, in the navigation), one query each, once a page;
-    nothing for someone signed out."""
-
-    def counted(count):
-        return SimpleLazyObject(lambda: count(request.user) if request.user.is_authenticated else 0)
-
+    """Read only when a page shows them (lazily, in the navigation), both at once and kept in the
+    cache per person (community.navigation); nothing for someone signed out."""
+    user = request.user
+    counts = SimpleLazyObject(lambda: counts_for(user) if user.is_authenticated else (0, 0))
     return {
-        "unread_message_count": counted(messaging.unread_count),
-        "friend_request_count": counted(lambda user: requests_to(user).count()),
+        "unread_message_count": SimpleLazyObject(lambda: counts[0]),
+        "friend_request_count": SimpleLazyObject(lambda: counts[1]),
     }

@@ -23,6 +23,7 @@ from accounts.models import User
 from community.friends import lock_pair
 from community.limits import count_against_limit
 from community.models import MESSAGE_MAX_LENGTH, Conversation, Message
+from community.navigation import counts_changed
 from community.selectors import are_friends, blocked_between
 from eventhub.errors import DomainError, ErrorCode
 
@@ -84,7 +85,10 @@ def mark_read(*, conversation: Conversation, reader) -> int:
     """Mark the other person's unread messages in ``conversation`` read (one UPDATE): how many were."""
     if reader.pk not in (conversation.user_low_id, conversation.user_high_id):
         raise DomainError(ErrorCode.NOT_FOUND, "No such conversation.")
-    return unread_by(reader).filter(conversation=conversation).update(read_at=timezone.now())
+    read = unread_by(reader).filter(conversation=conversation).update(read_at=timezone.now())
+    if read:
+        counts_changed(reader.pk)  # the badge goes on the next page
+    return read
 
 
 # Reads ----------------------------------------------------------------------------
