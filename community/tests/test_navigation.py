@@ -27,20 +27,6 @@ def badges(client) -> dict[str, int]:
     return {name: int(count or 0) for name, count in shown.items()}
 
 
-@pytest.fixture
-def me(client):
-    me = UserFactory(username="myriam")
-    client.force_login(me)
-    return me
-
-
-@pytest.fixture
-def friend(me):
-    friend = UserFactory(username="fred")
-    make_friends(me, friend)
-    return friend
-
-
 def test_the_second_page_reads_the_counts_from_the_cache(client, me):
     with CaptureQueriesContext(connection) as first:
         client.get(reverse("events:list"))

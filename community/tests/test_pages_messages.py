@@ -21,20 +21,6 @@ def conversation(person) -> str:
     return reverse("community:conversation", args=[person.username])
 
 
-@pytest.fixture
-def me(client):
-    me = UserFactory(username="myriam")
-    client.force_login(me)
-    return me
-
-
-@pytest.fixture
-def friend(me):
-    friend = UserFactory(username="zoe_m", display_name="Zoë")
-    make_friends(me, friend)
-    return friend
-
-
 def test_message_pages_ask_to_sign_in(client, friend):
     client.logout()
     for url in (CONVERSATIONS, conversation(friend)):
