@@ -58,9 +58,6 @@ class BookingStatusFilter(django_filters.FilterSet):
 
 # What a booking's resource shows beside it, joined into the one query of a list.
 PLACE = ("ticket_type__event", "seat")
-# Its answers, with their questions, in one more query for the whole list.
-
-
 NO_TICKET = "This booking has no ticket to show: only a confirmed place at an event still on has a QR code."
 
 

@@ -145,6 +145,7 @@ class SeatMapView(View):
             "action": action,
             "booking": booking,
             "moving": moving,
+            "mine": mine,
             "grid": grid.html,
             "viewer_seats": map_seats(ticket_type, {mine, chosen, *friend_seats} - {None}),
             "friend_seats": friend_seats,

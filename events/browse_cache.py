@@ -31,6 +31,7 @@ logger = logging.getLogger("eventhub.browse_cache")
 T = TypeVar("T")
 
 FRESH_FOR = 0.8  # seconds a page served from here may lag behind the database: under a second, door to door
+KEEP_FOR = FRESH_FOR + 1  # an entry's own lifetime only frees the memory: freshness is judged by its read_at
 VERSION_KEY = "browse:version"
 
 
@@ -64,7 +65,7 @@ def served(request, render, *, variant: str = ""):
         _warn("browse_cache.unavailable", error)
         return render()
     version, kept = found.get(VERSION_KEY), found.get(key)
-    if kept is not None and kept[0] == version and _now() - kept[1] < FRESH_FOR:
+    if kept is not None and kept[0] == version and _fresh(kept[1]):
         return HttpResponse(kept[2], content_type=kept[3])
     read_at = _now()  # before the first query: the page shows the database as of then, or later
     response = render()
@@ -82,12 +83,12 @@ def kept_fresh(key: str, draw: Callable[[], T]) -> T:
     except CACHE_ERRORS as error:
         _warn("browse_cache.unavailable", error)
         return draw()
-    if kept is not None and _now() - kept[0] < FRESH_FOR:
+    if kept is not None and _fresh(kept[0]):
         return kept[1]
     read_at = _now()
     drawn = draw()
     try:
-        cache.set(key, (read_at, drawn), timeout=FRESH_FOR + 1)
+        cache.set(key, (read_at, drawn), timeout=KEEP_FOR)
     except CACHE_ERRORS as error:
         _warn("browse_cache.not_kept", error)
     return drawn
@@ -104,10 +105,13 @@ def _keep(request, key: str, stamp: tuple, response) -> None:
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or response.cookies:
         return  # a form token or a cookie belongs to this visitor alone
     try:
-        # The entry's own lifetime only frees the memory: freshness is judged by ``read_at``.
-        cache.set(key, (*stamp, response.content, response["Content-Type"]), timeout=FRESH_FOR + 1)
+        cache.set(key, (*stamp, response.content, response["Content-Type"]), timeout=KEEP_FOR)
     except CACHE_ERRORS as error:
         _warn("browse_cache.not_kept", error)
+
+
+def _fresh(read_at: float) -> bool:
+    return _now() - read_at < FRESH_FOR
 
 
 def _now() -> float:
