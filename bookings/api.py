@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import tickets
-from bookings.models import Booking, prefetch_answers
+from bookings.models import Booking, note_none, prefetch_answers
 from bookings.serializers import (
     BookingAnswersSerializer,
     BookingChangeSerializer,
@@ -113,6 +113,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer.is_valid(raise_exception=True)
         # The event, type and seat are read once, by the service, under the event's row lock.
         booking = book(user=request.user, **serializer.validated_data)
+        if booking.status_before is None:  # a booking just created has no payment to read yet
+            note_none(booking, "payments")
         return self.shown(booking, status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -119,6 +119,9 @@ def book(
     of ``event``, ``ticket_type`` and ``seat`` are used: the rows are read under
     the event's lock, so a caller holding just ids passes ``Event(pk=id)``.
 
+    The booking returned carries ``status_before``: its status before this call, None for a row
+    created by it.
+
     ``answers`` maps question ids to answers, stored with the booking. Answers
     given are checked before the lock is taken (a required question left blank,
     or an answer that does not fit, refuses with ``invalid_answers``). A booking
@@ -135,6 +138,10 @@ def book(
     choice = _Choice(
         ticket_type_id=ticket_type_id, seat_id=seat.pk if seat else None, waitlist=waitlist, answers=checked
     )
+    try:
+        return _book(user=user, event_id=event.pk, choice=choice)
+    except IntegrityError:
+        pass  # most likely the same person's double click committed first: see it under a new lock
     try:
         return _book(user=user, event_id=event.pk, choice=choice)
     except IntegrityError:
@@ -176,7 +183,7 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         if full is not None and not choice.waitlist:
             raise full
         answers = choice.answers if choice.answers is not None else _unanswered(event, ticket_type)
-        booking = Booking.objects.filter(event=event, user=user).first() or Booking(event=event, user=user)
+        booking = _booking_row(event, user)
         if booking.is_active:  # a double click that got the lock first
             raise _already_booked(booking.status)
         was = booking.status or None
@@ -193,7 +200,20 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         answers.save_for(booking)
         _log("booking.created", booking)
         _announce(booking, event=event, was=was)
+        booking.status_before = was
         return booking
+
+
+def _booking_row(event: Event, user) -> Booking:
+    """``user``'s booking row at the locked ``event`` to take anew, or a new one.
+
+    The lock's statement noted whether they hold a row (``held_status``). Noted none, none is
+    read: a row their own double click committed while this request waited for the lock is
+    missing from that statement's snapshot, and inserting again breaks the one-booking-per-person
+    constraint, so ``book`` runs once more and then sees it.
+    """
+    held = None if event.held_status is None else Booking.objects.filter(event=event, user=user).first()
+    return held or Booking(event=event, user=user)
 
 
 @dataclass(frozen=True)

@@ -228,6 +228,20 @@ def test_list_runs_a_fixed_number_of_queries(api_client, organizer, django_asser
     assert response.json()["count"] == 60
 
 
+def test_booking_reads_and_writes_a_fixed_handful_of_rows(
+    api_client, attendee, published_event, django_assert_num_queries
+):
+    """Lock the event (noting any booking of the person's), read its type, write the booking and both
+    counters: the payments of a booking just created are not read, it has none."""
+    api_client.force_authenticate(attendee)
+
+    with django_assert_num_queries(5 + 2):  # and, as the test runs in a transaction, a savepoint's two
+        response = api_client.post(LIST, {"event": published_event.pk})
+
+    assert response.status_code == 201
+    assert response.json() == api_client.get(detail(Booking.objects.get())).json()
+
+
 def test_someone_elses_booking_is_404(api_client, other_attendee, bookings):
     api_client.force_authenticate(other_attendee)
 

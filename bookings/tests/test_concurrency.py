@@ -193,6 +193,25 @@ def test_booking_waits_for_the_event_row_lock_and_decides_after_it():
 
 
 @pytest.mark.postgres
+def test_a_double_click_waiting_for_the_lock_sees_the_first_clicks_booking():
+    """The second click's lock statement began before the first committed, so the booking it notes
+    with the lock is from before the first click's: it must still answer already_booked, not fail."""
+    event = EventFactory(capacity=10)
+    user = UserFactory()
+
+    with transaction.atomic():
+        Event.objects.select_for_update().get(pk=event.pk)
+        thread, _, result = in_background(book_action(user, event))
+        assert wait_until_a_session_waits_for_a_lock(), "book() never queued for the event row"
+        services.book(user=user, event=event)  # the first click, committed as the lock is let go
+    thread.join(JOIN_TIMEOUT)
+
+    assert result == ["already_booked"]
+    assert statuses(event) == {"confirmed": 1}
+    assert_counter_exact(event)
+
+
+@pytest.mark.postgres
 def test_booking_gives_up_after_the_lock_timeout_and_writes_nothing():
     event = EventFactory(capacity=10)
     waiter = UserFactory()

@@ -87,6 +87,20 @@ def test_a_free_booking_costs_nothing_and_holds_nothing(api_client, attendee, pu
     )
 
 
+def test_a_ticket_taken_again_answers_with_its_earlier_payment_as_reading_it_shows(api_client, held):
+    """A booking created anew has no payment to read; one taken again after cancelling still has its
+    earlier ones, so its 201 shows the latest, as reading the booking does."""
+    paid = pay(held)
+    cancel_booking(booking=held, by=held.user)
+    api_client.force_authenticate(held.user)
+
+    taken = api_client.post(BOOKINGS, {"event": held.event_id, "ticket_type": held.ticket_type_id})
+
+    assert taken.status_code == 201
+    assert taken.json()["payment"]["id"] == paid.pk
+    assert taken.json() == api_client.get(booking_url(held)).json()
+
+
 def test_a_booking_shows_its_latest_payment_with_a_link_to_the_checkout_page(api_client, held):
     start(held)  # replaced by the next one
     latest = by_bank(held)
