@@ -79,7 +79,7 @@ def _log(action: str, booking: Booking, **extra) -> None:
 
 def booking_refusal(*, user, event: Event) -> DomainError | None:
     """Why ``user`` cannot book ``event`` right now, or None. Pages use it to pick their button."""
-    if event.status == Event.Status.DRAFT and not event.is_managed_by(user):
+    if not event.is_visible_to(user):
         return event_not_found()  # someone else's draft does not exist, for anyone, whatever their role
     if not user.is_authenticated or not user.is_attendee:
         return DomainError(ErrorCode.NOT_ATTENDEE, "Only attendees can book seats.")

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -160,12 +160,14 @@ class SeatMapView(View):
 
     def _seated_type(self) -> tuple[Event, TicketType]:
         """The event (as the viewer may see it) and its seated type; anything else does not exist."""
-        event = get_object_or_404(Event.objects.visible_to(self.request.user), pk=self.kwargs["event_id"])
-        ticket_type = get_object_or_404(
-            TicketType, pk=self.kwargs["ticket_type_id"], event=event, seated=True
+        ticket_type = (
+            TicketType.objects.select_related("event")
+            .filter(pk=self.kwargs["ticket_type_id"], event_id=self.kwargs["event_id"], seated=True)
+            .first()
         )
-        ticket_type.event = event
-        return event, ticket_type
+        if ticket_type is None or not ticket_type.event.is_visible_to(self.request.user):
+            raise Http404("No such seated ticket type.")
+        return ticket_type.event, ticket_type
 
 
 class ChangeTicketView(SignInThenReturnMixin, View):

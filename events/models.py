@@ -168,7 +168,8 @@ class EventQuerySet(OrganizedQuerySet):
         return self.filter(booked_seats__lt=F("capacity"))
 
     def visible_to(self, user):
-        """Published and cancelled events for everyone; drafts only to those who run them."""
+        """Published and cancelled events for everyone; drafts only to those who run them (the rule of
+        ``Event.is_visible_to``, as a filter)."""
         return self.exclude(status=Event.Status.DRAFT) | self.managed_by(user)
 
 
@@ -456,6 +457,10 @@ class Event(SeatCounter, models.Model):
     def is_managed_by(self, user) -> bool:
         """Its organizer (while they hold the organizer role) and site staff run an event."""
         return runs(user, self.organizer_id)
+
+    def is_visible_to(self, user) -> bool:
+        """Whether ``user`` may see this event at all: someone else's draft does not exist for them."""
+        return self.status != self.Status.DRAFT or self.is_managed_by(user)
 
     def fill_derived_fields(self) -> None:
         """Recompute the stored copies from the fields they are derived from."""
