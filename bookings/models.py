@@ -140,6 +140,13 @@ class Booking(models.Model):
             ),
             # The last week's bookings, read by the periodic popularity refresh.
             models.Index(fields=["created_at"], name="booking_created_idx"),
+            # The arrivals at the door, counted per event by the organizer's dashboard: only the
+            # checked-in bookings are in it, so the count never walks the event's other tickets.
+            models.Index(
+                fields=["event"],
+                condition=models.Q(status="confirmed", checked_in_at__isnull=False),
+                name="booking_event_checked_in_idx",
+            ),
         ]
 
     def __str__(self):

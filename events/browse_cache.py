@@ -76,8 +76,8 @@ def served(request, render, *, variant: str = ""):
 
 
 def kept_fresh(key: str, draw: Callable[[], T]) -> T:
-    """What ``draw()`` gives (the same for every viewer), kept under ``key`` and reused for FRESH_FOR
-    seconds from when it read the database; drawn anew each time the cache cannot be reached."""
+    """What ``draw()`` gives (the same for everyone ``key`` covers), kept under ``key`` and reused for
+    FRESH_FOR seconds from when it read the database; drawn anew each time the cache cannot be reached."""
     try:
         kept = cache.get(key)
     except CACHE_ERRORS as error:
