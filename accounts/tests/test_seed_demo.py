@@ -1,6 +1,7 @@
 """seed_demo: the demo site make run serves, with real counters, the brief's sections and a seated hall."""
 
 import io
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_builds_typed_and_seated_events_with_exact_counters_and_runs_again_unchanged():
+    level = logging.getLogger("eventhub").level
     call_command("seed_demo", stdout=io.StringIO())
     counts = (Event.objects.count(), TicketType.objects.count(), Seat.objects.count())
     pictures = set(Event.objects.values_list("pk", "image_card", "image_banner", "image_alt"))
@@ -35,6 +37,7 @@ def test_seed_demo_builds_typed_and_seated_events_with_exact_counters_and_runs_a
     assert sorted(symphony.tags.values_list("name", flat=True)) == ["Classical", "Orchestra"]
     assert Event.objects.filter(attendance=Event.Attendance.ONLINE).exclude(online_url="").exists()
     assert not Event.objects.filter(category=None).exists()
+    assert logging.getLogger("eventhub").level == level, "the demo's quiet outlived the command"
 
 
 def test_seed_demo_repeats_one_event_every_tuesday_each_date_with_its_picture():

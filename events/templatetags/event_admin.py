@@ -15,19 +15,21 @@ GLANCE_SIZE = 12
 
 @register.simple_tag(takes_context=True)
 def events_at_a_glance(context):
-    """The next upcoming events the signed-in user runs (all of them for site staff), in two queries.
+    """The next upcoming events the signed-in user runs (all of them for site staff), in two queries,
+    and the charts of their bookings over time.
 
     Kept per user for under a second from when it was read (events.browse_cache.kept_fresh), like the
     seat map's grid: a console left open on several screens, or reloaded quickly, reads the events and
-    their bookings about once a second, and a booking shows within that second.
+    their bookings (and the user's permissions) about once a second, and a booking shows within that
+    second.
     """
     user = context["request"].user
-    if not user.has_perm("events.view_event"):
-        return ""
     return kept_fresh(f"console-glance:{user.pk}", lambda: _drawn(user))
 
 
 def _drawn(user) -> str:
+    if not user.has_perm("events.view_event"):
+        return ""
     rows = [
         {
             "sales": sales,
@@ -40,4 +42,7 @@ def _drawn(user) -> str:
         }
         for sales in upcoming_sales(user, limit=GLANCE_SIZE)
     ]
-    return render_to_string("admin/events/at_a_glance.html", {"rows": rows, "more": len(rows) == GLANCE_SIZE})
+    glance = render_to_string(
+        "admin/events/at_a_glance.html", {"rows": rows, "more": len(rows) == GLANCE_SIZE}
+    )
+    return glance + render_to_string("admin/events/bookings_charts.html")

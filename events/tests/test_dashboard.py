@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import set_role
 from accounts.tests.factories import UserFactory
 from bookings.models import Booking
 from bookings.services import check_in
@@ -171,6 +172,42 @@ def test_dashboard_asks_each_model_admin_for_the_users_permissions_once(organize
     with patch.object(EventAdmin, "get_model_perms", autospec=True, side_effect=asks) as asked:
         page = organizer_client.get(INDEX).content.decode()
     assert asked.call_count == 1
+    assert reverse("admin:events_event_changelist") in page
+
+
+def test_the_consoles_sections_are_asked_for_once_a_second_per_person(client, organizer, staff, clock):
+    asks = EventAdmin.get_model_perms
+    with patch.object(EventAdmin, "get_model_perms", autospec=True, side_effect=asks) as asked:
+        client.force_login(organizer)
+        client.get(INDEX)
+        clock.now += browse_cache.FRESH_FOR * 0.9
+        client.get(INDEX)
+        assert asked.call_count == 1
+        client.force_login(staff)
+        assert reverse("admin:auth_group_changelist") in client.get(INDEX).content.decode()
+        assert asked.call_count == 2  # the staff member's own sections, not the organizer's
+        clock.now += browse_cache.FRESH_FOR * 0.2
+        client.force_login(organizer)
+        page = client.get(INDEX).content.decode()
+        assert asked.call_count == 3
+    assert reverse("admin:auth_group_changelist") not in page
+
+
+def test_a_demoted_organizer_is_refused_at_once_though_their_sections_were_listed(
+    organizer_client, organizer, published_event, clock
+):
+    changelist = reverse("admin:events_event_changelist")
+    assert changelist in organizer_client.get(INDEX).content.decode()
+
+    set_role(user=organizer, role=User.Role.ATTENDEE)
+
+    assert organizer_client.get(changelist).status_code == 302  # to the sign-in page, within the second
+    assert organizer_client.get(INDEX).status_code == 302
+
+
+def test_the_consoles_sections_are_listed_when_the_cache_is_down(organizer_client):
+    with patch.object(browse_cache.cache, "get", side_effect=ConnectionError("down")):
+        page = organizer_client.get(INDEX).content.decode()
     assert reverse("admin:events_event_changelist") in page
 
 

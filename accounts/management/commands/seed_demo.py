@@ -330,9 +330,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Hundreds of demo bookings would drown the console in booking log lines, and in the emails
         # they cause (to addresses that are no inboxes): those are dropped, and recorded as sent.
-        logging.getLogger("eventhub").setLevel(logging.WARNING)
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            self._seed()
+        logger = logging.getLogger("eventhub")
+        level = logger.level
+        logger.setLevel(logging.WARNING)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+                self._seed()
+        finally:
+            logger.setLevel(level)  # whoever called the command (a test, a shell) logs as before
 
     def _seed(self):
         organizers = [self._user(name, zone, User.Role.ORGANIZER) for name, zone in ORGANIZERS]
