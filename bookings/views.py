@@ -25,7 +25,7 @@ from eventhub.money import format_money
 from events.calendars import events_calendar
 from events.models import Event, Seat, TicketType
 from events.seat_grid import shared_grid
-from events.selectors import map_seats, questions_for
+from events.selectors import map_seats, questions_for, questions_of
 from events.views import event_page_context
 from payments.models import Invoice, Payment, Refund
 from payments.services import cancellation_refusal, kept_payment
@@ -154,7 +154,7 @@ class SeatMapView(View):
             "chosen": chosen,
         }
         if action.offers_booking:
-            questions = questions_for(event_id=event.pk, ticket_type_id=ticket_type.pk)
+            questions = questions_of(event, ticket_type_id=ticket_type.pk)
             context["answers_form"] = AnswersForm(questions=questions, **answers)
         return render(request, "bookings/seat_map.html", context)
 

@@ -164,6 +164,13 @@ def questions_for(*, event_id: int, ticket_type_id: int | None) -> list[Question
     return list(questions)
 
 
+def questions_of(event: Event, *, ticket_type_id: int | None) -> list[Question]:
+    """``questions_for`` an event in hand: none are read when it asks nothing (``Event.asks_questions``)."""
+    if not event.asks_questions:
+        return []
+    return questions_for(event_id=event.pk, ticket_type_id=ticket_type_id)
+
+
 # Series ---------------------------------------------------------------------------------------
 
 SERIES_DATES_SHOWN = 12

@@ -18,7 +18,7 @@ from events import browse_cache, discovery
 from events.calendars import event_calendar
 from events.filters import PAST, SEARCH_MAX_LENGTH, UPCOMING, EventFilter
 from events.models import Category, Event
-from events.selectors import one_per_series, other_dates_of, questions_for, with_price_range
+from events.selectors import one_per_series, other_dates_of, questions_of, with_price_range
 
 # The list page offers these of the filter's orderings; the first names each tab's own order.
 SORT_CHOICES = {
@@ -186,7 +186,7 @@ def _answers_form(event: Event, choices, **form_options) -> AnswersForm:
     on_sale = {choice.ticket_type.pk: choice.ticket_type.name for choice in choices if choice.on_sale}
     questions = [
         question
-        for question in questions_for(event_id=event.pk, ticket_type_id=None)
+        for question in questions_of(event, ticket_type_id=None)
         if question.ticket_type_id is None or question.ticket_type_id in on_sale
     ]
     return AnswersForm(questions=questions, type_names=on_sale if len(choices) > 1 else None, **form_options)

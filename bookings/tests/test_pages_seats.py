@@ -343,9 +343,10 @@ def test_the_map_runs_the_same_few_queries_for_50_or_5000_seats_fewer_from_the_s
     ticket_type = hall(event, seats=seats)
     services.book(user=other_attendee, event=event, ticket_type=ticket_type)
     client.force_login(attendee)
-    # Drawn: session, user, event, ticket type, my booking, the seats, the seats my friends hold, the
-    # best seat (two reads), the questions. From the shared grid: neither the seats nor the best seat.
-    for most in (10 + NAV, 7 + NAV):
+    # Drawn: session, user, the ticket type with its event, my booking, the seats, the seats my friends
+    # hold, the best seat (two reads); no questions, the event asks none. From the shared grid: neither
+    # the seats nor the best seat.
+    for most in (8 + NAV, 5 + NAV):
         with django_assert_max_num_queries(most):
             response = client.get(seats_url(ticket_type))
         assert response.text.count('name="seat"') == seats  # the best-seat choice and every free seat
