@@ -16,8 +16,8 @@ from django.template.backends.utils import csrf_input
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from markupsafe import Markup, escape
 
 from community.models import Comment, Post
 from community.posts import moderates
@@ -43,7 +43,7 @@ def _render(request, **shown) -> SafeString:
         **shown,
         "viewer": viewer,
         "signed_in": viewer.is_authenticated,
-        "here": request.get_full_path(),
+        "here": escape(request.get_full_path()),  # escaped once: every form of the list comes back here
         "path_now": request.path,
         "feed_path": paths.of_view("community:feed"),
         "csrf_input": csrf_input(request),  # read once: every form of the list carries the same token
@@ -70,14 +70,17 @@ class Paths:
 
     def __call__(self, name: str, value) -> str:
         head, tail = _path_around(name, self.prefix, self.urlconf)
-        return f"{head}{quote(str(value), safe=_PATH_SAFE)}{tail}"
+        shown = str(value) if type(value) is int else quote(str(value), safe=_PATH_SAFE)
+        return f"{head}{shown}{tail}"
 
     def of_view(self, name: str) -> str:
         return reverse(name, urlconf=self.urlconf)
 
-    def person_link(self, person) -> SafeString:
+    def person_link(self, person) -> Markup:
         """A person as the community names them, linked to their profile (for the signed in)."""
-        return format_html('<a href="{}">{}</a>', self("community:profile", person.username), person.name)
+        return Markup(
+            f'<a href="{escape(self("community:profile", person.username))}">{escape(person.name)}</a>'
+        )
 
 
 # What reverse() leaves unquoted in a path (RFC 3986 pchar), and an argument no route's words contain.
@@ -102,13 +105,14 @@ class Clock:
         self.zone = _zone(getattr(viewer, "timezone", "") or "UTC")
         self.months = _month_abbreviations(translation.get_language())
 
-    def html(self, at) -> SafeString:
+    def html(self, at) -> Markup:
         if at is None:
-            return SafeString('<time datetime=""></time>')
+            return Markup('<time datetime=""></time>')
         local = timezone.localtime(at, timezone=self.zone)
-        day = f"{local.day} {self.months[local.month]} {local.year:04d}"
-        shown = f"{day}, {local.hour:02d}:{local.minute:02d}"
-        return format_html('<time datetime="{}">{}</time>', local.isoformat(), shown)
+        day = f"{local.day} {escape(self.months[local.month])} {local.year:04d}"
+        return Markup(
+            f'<time datetime="{local.isoformat()}">{day}, {local.hour:02d}:{local.minute:02d}</time>'
+        )
 
 
 _zone = lru_cache(maxsize=None)(ZoneInfo)  # ZoneInfo() keeps each zone too, but behind a slower lookup

@@ -36,7 +36,7 @@ def _may_see(viewer, circle: Circle | None, post: str = "") -> Q:
         | Q(**{f"{post}author": viewer})
         | circle.friends(f"{post}author")
     )
-    return readable & _shown_to(viewer, post, f"{post}event") & ~circle.blocks(f"{post}author")
+    return readable & _shown_to(viewer, post, f"{post}event") & circle.unblocked(f"{post}author")
 
 
 def visible_comments(
@@ -55,7 +55,7 @@ def visible_comments(
     if viewer.is_site_staff:
         return comments
     circle = circle or Circle(viewer)
-    return comments.filter(_shown_to(viewer, "", "post__event"), ~circle.blocks("author"))
+    return comments.filter(_shown_to(viewer, "", "post__event"), circle.unblocked("author"))
 
 
 def _shown_to(viewer, at: str, event_field: str) -> Q:
@@ -88,7 +88,7 @@ def posts_as_shown(posts: QuerySet[Post], viewer, circle: Circle | None = None) 
         posts.select_related("author", "event", "shared_post__author", "shared_post__event")
         .only(*_post_columns(""), *_post_columns("shared_post__"))
         .annotate(
-            liked=_liked_by(viewer, Like.objects.filter(post=OuterRef("pk"))),
+            liked=_liked_by(viewer, "post"),
             shared_post_visible=shared_post_visible,
         )
     )
@@ -102,7 +102,7 @@ def comments_as_shown(comments: QuerySet[Comment], viewer) -> QuerySet[Comment]:
     return (
         comments.select_related("author")
         .only(*_columns(Comment, ""), *_person_columns("author__"))
-        .annotate(liked=_liked_by(viewer, Like.objects.filter(comment=OuterRef("pk"))))
+        .annotate(liked=_liked_by(viewer, "comment"))
     )
 
 
@@ -129,7 +129,8 @@ def _columns(model, at: str) -> list[str]:
     return [f"{at}{field.name}" for field in model._meta.concrete_fields]
 
 
-def _liked_by(viewer, likes: QuerySet[Like]):
+def _liked_by(viewer, kind: str):
+    """Whether ``viewer`` likes the row, a post or a comment (``kind``)."""
     if not viewer.is_authenticated:
         return Value(False, output_field=BooleanField())
-    return Exists(likes.filter(user=viewer))
+    return Exists(Like.objects.filter(**{kind: OuterRef("pk")}, user=viewer))

@@ -87,10 +87,11 @@ class Circle:
             return is_friend_of(self.user, field)
         return Q(**{f"{field}__in": self.friend_ids})
 
-    def blocks(self, field: str = "pk") -> Q:
+    def unblocked(self, field: str = "pk") -> Q:
+        """A filter: the row's ``field`` is no one in a block with the user (no filter when nobody is)."""
         if self.blocked_ids is None:
-            return in_a_block_with(self.user, field)
-        return Q(**{f"{field}__in": self.blocked_ids})
+            return ~in_a_block_with(self.user, field)
+        return ~Q(**{f"{field}__in": self.blocked_ids}) if self.blocked_ids else Q()
 
 
 @cache

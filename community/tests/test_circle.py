@@ -41,5 +41,15 @@ def test_a_read_circle_filters_as_the_subqueries_do(people, monkeypatch, listed)
 
     for circle in (read, subqueries):
         assert set(User.objects.filter(circle.friends()).values_list("pk", flat=True)) == people["friends"]
-        assert set(User.objects.filter(circle.blocks()).values_list("pk", flat=True)) == people["blocks"]
+        unblocked = set(User.objects.filter(circle.unblocked()).values_list("pk", flat=True))
+        assert unblocked == set(User.objects.values_list("pk", flat=True)) - people["blocks"]
     assert (read.friend_ids is None) == (listed < 2)
+
+
+def test_nobody_blocked_filters_nobody_out(people):
+    friend = User.objects.get(pk=min(people["friends"]))
+
+    circle = Circle.read(friend)
+
+    assert circle.blocked_ids == frozenset()
+    assert User.objects.filter(circle.unblocked()).count() == User.objects.count()
