@@ -42,12 +42,14 @@ def _render(request, **shown) -> SafeString:
     context = {
         **shown,
         "viewer": viewer,
+        "viewer_id": viewer.pk,
         "signed_in": viewer.is_authenticated,
         "here": escape(request.get_full_path()),  # escaped once: every form of the list comes back here
         "path_now": request.path,
         "feed_path": paths.of_view("community:feed"),
         "csrf_input": csrf_input(request),  # read once: every form of the list carries the same token
         "path": paths,
+        "button": paths.button,
         "person": paths.person_link if viewer.is_authenticated else _name,
         "moderates": lambda post: moderates(viewer, post),
         "written_at": Clock(viewer).html,
@@ -72,6 +74,10 @@ class Paths:
         head, tail = _path_around(name, self.prefix, self.urlconf)
         shown = str(value) if type(value) is int else quote(str(value), safe=_PATH_SAFE)
         return f"{head}{shown}{tail}"
+
+    def button(self, kind: str, action: str, pk: int) -> str:
+        """The address of a button ("like", "hide", ...) under a post or a comment (``kind``)."""
+        return self(f"community:{kind}_{action}", pk)
 
     def of_view(self, name: str) -> str:
         return reverse(name, urlconf=self.urlconf)

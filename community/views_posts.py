@@ -70,17 +70,29 @@ def counted_page(paginator: Paginator, requested) -> Page:
 
 
 def with_latest_comments(post_list: list[Post], viewer, circle: Circle | None = None) -> None:
-    """Give each post ``latest_comments``: the newest few the viewer may see, oldest first (one query)."""
-    newest_first = Window(
-        RowNumber(), partition_by=F("post_id"), order_by=[F("created_at").desc(), F("pk").desc()]
-    )
-    comments = visible_comments(viewer, on_posts=post_list, circle=circle)
-    latest = comments_as_shown(comments, viewer).annotate(rank=newest_first).filter(rank__lte=LATEST_COMMENTS)
+    """Give each post ``latest_comments``: the newest few the viewer may see, oldest first.
+
+    One query, none when no post has a comment. Ranking the comments of each post costs more to build
+    than all the rest of the query: it is left out while no post has more than the few shown (its
+    ``comment_count``, every comment it has), and the newest few are kept here whatever was read.
+    """
+    commented = [post for post in post_list if post.comment_count]
     by_post = defaultdict(list)
-    for comment in latest.order_by("created_at", "pk"):
-        by_post[comment.post_id].append(comment)
+    if commented:
+        for comment in _latest_comments(commented, viewer, circle):
+            by_post[comment.post_id].append(comment)
     for post in post_list:
-        post.latest_comments = by_post[post.pk]
+        post.latest_comments = by_post[post.pk][-LATEST_COMMENTS:]
+
+
+def _latest_comments(post_list: list[Post], viewer, circle: Circle | None):
+    comments = comments_as_shown(visible_comments(viewer, on_posts=post_list, circle=circle), viewer)
+    if any(post.comment_count > LATEST_COMMENTS for post in post_list):
+        newest_first = Window(
+            RowNumber(), partition_by=F("post_id"), order_by=[F("created_at").desc(), F("pk").desc()]
+        )
+        comments = comments.annotate(rank=newest_first).filter(rank__lte=LATEST_COMMENTS)
+    return comments.order_by("created_at", "pk")
 
 
 @page_with_form

@@ -130,6 +130,42 @@ def test_each_post_shows_its_three_newest_comments_and_links_to_the_rest(client,
     assert "5 comments" in page
 
 
+def test_a_post_never_shows_more_than_three_comments_even_when_its_count_is_behind(client, me, friend):
+    post = PostFactory(author=me)
+    for n in range(5):
+        Comment.objects.create(post=post, author=friend, body=f"Comment {n}")
+    Post.objects.filter(pk=post.pk).update(comment_count=2)
+
+    page = text_of(client.get(FEED))
+
+    assert all(f"Comment {n}" in page for n in (2, 3, 4))
+    assert "Comment 0" not in page and "Comment 1" not in page
+
+
+def test_a_hidden_comment_shows_under_a_post_to_its_author_only(client, me, friend, staff):
+    post = PostFactory(author=friend)
+    Comment.objects.create(post=post, author=me, body="My words", hidden_at=post.created_at, hidden_by=staff)
+    Comment.objects.create(post=post, author=friend, body="Their words")
+    Post.objects.filter(pk=post.pk).update(comment_count=2)
+
+    assert "My words" in text_of(client.get(FEED))
+    client.force_login(friend)
+    page = text_of(client.get(FEED))
+    assert "Their words" in page and "My words" not in page
+
+
+def test_a_page_whose_posts_have_no_comments_does_not_look_for_them(client, me):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PostFactory(author=me)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(FEED)
+
+    assert not [query for query in queries.captured_queries if "community_comment" in query["sql"]]
+
+
 @pytest.mark.parametrize(
     "body",
     [
