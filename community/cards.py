@@ -47,7 +47,9 @@ def _render(request, **shown) -> SafeString:
         "here": escape(request.get_full_path()),  # escaped once: every form of the list comes back here
         "path_now": request.path,
         "feed_path": paths.of_view("community:feed"),
-        "csrf_input": csrf_input(request),  # read once: every form of the list carries the same token
+        # Read once: every form of the list carries the same token. Only the signed in see forms, and a
+        # token asked for would keep a visitor's page out of the cache (events.browse_cache).
+        "csrf_input": csrf_input(request) if viewer.is_authenticated else "",
         "path": paths,
         "button": paths.button,
         "person": paths.person_link if viewer.is_authenticated else _name,

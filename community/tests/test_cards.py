@@ -131,3 +131,17 @@ def test_replies_and_comments_show_under_the_post_they_answer(client, author, co
     assert thread.index("First") < thread.index('<ul class="comments replies">') < thread.index("An answer")
     assert f'name="reply_to" value="{first.pk}"' in html
     assert Comment.objects.count() == 2
+
+
+def test_a_visitor_s_posts_ask_for_no_form_token_so_the_event_page_stays_cacheable(
+    client, post, django_assert_num_queries
+):
+    page = post.event.get_absolute_url()
+
+    first = client.get(page)
+    with django_assert_num_queries(0):
+        again = client.get(page)
+
+    assert "About the show" in again.content.decode()
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert not first.cookies
