@@ -40,7 +40,7 @@ def shown_page(request, posts_queryset, circle: Circle | None = None) -> Page:
     """The requested page of ``posts_queryset`` as the viewer sees it, each post with its newest comments.
 
     Two queries whatever the number of posts: the page, which counts them all too, and the comments.
-    ``circle``: the viewer's friends and blocks, if the caller read them (feeds.visible_posts).
+    ``circle``: the viewer's friends and blocks, if the caller read them (Circle.read).
     """
     viewer = request.user
     listed = posts_as_shown(posts_queryset, viewer, circle).annotate(listed_total=Window(Count("pk")))
