@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import F, Window
+from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +25,7 @@ from community import posts, reports
 from community.feeds import comments_as_shown, feed, posts_as_shown, visible_comments, visible_posts
 from community.forms_posts import CommentForm, PostForm, write_with
 from community.models import Comment, Post
+from community.selectors import Circle
 from eventhub.errors import DomainError, ErrorCode
 from events.models import Event
 
@@ -35,31 +36,63 @@ page_with_form = require_http_methods(["GET", "HEAD", "POST"])
 LATEST_COMMENTS = 3
 
 
-def shown_page(request, posts_queryset) -> Page:
+def shown_page(request, posts_queryset, circle: Circle | None = None) -> Page:
     """The requested page of ``posts_queryset`` as the viewer sees it, each post with its newest comments.
 
-    Three queries whatever the number of posts: the count, the page, the comments.
+    Two queries whatever the number of posts: the page, which counts them all too, and the comments.
+    ``circle``: the viewer's friends and blocks, if the caller read them (Circle.read).
     """
     viewer = request.user
-    paginator = Paginator(posts_as_shown(posts_queryset, viewer), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    with_latest_comments(page.object_list, viewer)
+    listed = posts_as_shown(posts_queryset, viewer, circle).annotate(listed_total=Window(Count("pk")))
+    page = counted_page(Paginator(listed, PAGE_SIZE), request.GET.get("page"))
+    with_latest_comments(page.object_list, viewer, circle)
     return page
 
 
-def with_latest_comments(post_list: list[Post], viewer) -> None:
-    """Give each post ``latest_comments``: the newest few the viewer may see, oldest first (one query)."""
-    newest_first = Window(
-        RowNumber(), partition_by=F("post_id"), order_by=[F("created_at").desc(), F("pk").desc()]
-    )
-    comments = visible_comments(viewer, on_posts=post_list)
-    latest = comments_as_shown(comments, viewer).annotate(rank=newest_first).filter(rank__lte=LATEST_COMMENTS)
+def counted_page(paginator: Paginator, requested) -> Page:
+    """``paginator.get_page(requested)``, its count read with its rows (their ``listed_total``) instead
+    of by a query of its own. Only a number past the last page costs a count, to show the last page."""
+    try:
+        number = int(requested or 1)
+    except (TypeError, ValueError):
+        number = 1
+    if number >= 1:
+        start = (number - 1) * paginator.per_page
+        rows = list(paginator.object_list[start : start + paginator.per_page])
+        if rows or number == 1:
+            paginator.count = rows[0].listed_total if rows else 0
+            page = paginator.page(number)
+            page.object_list = rows
+            return page
+    page = paginator.get_page(number)
+    page.object_list = list(page.object_list)
+    return page
+
+
+def with_latest_comments(post_list: list[Post], viewer, circle: Circle | None = None) -> None:
+    """Give each post ``latest_comments``: the newest few the viewer may see, oldest first.
+
+    One query, none when no post has a comment. Ranking the comments of each post costs more to build
+    than all the rest of the query: it is left out while no post has more than the few shown (its
+    ``comment_count``, every comment it has), and the newest few are kept here whatever was read.
+    """
+    commented = [post for post in post_list if post.comment_count]
     by_post = defaultdict(list)
-    for comment in latest.order_by("created_at", "pk"):
-        by_post[comment.post_id].append(comment)
+    if commented:
+        for comment in _latest_comments(commented, viewer, circle):
+            by_post[comment.post_id].append(comment)
     for post in post_list:
-        post.latest_comments = by_post[post.pk]
+        post.latest_comments = by_post[post.pk][-LATEST_COMMENTS:]
+
+
+def _latest_comments(post_list: list[Post], viewer, circle: Circle | None):
+    comments = comments_as_shown(visible_comments(viewer, on_posts=post_list, circle=circle), viewer)
+    if any(post.comment_count > LATEST_COMMENTS for post in post_list):
+        newest_first = Window(
+            RowNumber(), partition_by=F("post_id"), order_by=[F("created_at").desc(), F("pk").desc()]
+        )
+        comments = comments.annotate(rank=newest_first).filter(rank__lte=LATEST_COMMENTS)
+    return comments.order_by("created_at", "pk")
 
 
 @page_with_form
@@ -72,7 +105,8 @@ def feed_page(request):
     ):
         messages.success(request, "Posted.")
         return redirect("community:feed")
-    page = shown_page(request, feed(request.user))
+    circle = Circle.read(request.user)  # one query, then every filter of the page lists ids
+    page = shown_page(request, feed(request.user, circle), circle)
     context = {"page_obj": page, "form": form}
     return render(request, "community/feed.html", context, status=400 if form.errors else 200)
 

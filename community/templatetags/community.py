@@ -1,22 +1,14 @@
 """The community on other apps' pages ({% load community %}): an event's discussion, the friends
-going, and how posts show a person and a body."""
-
-from functools import lru_cache
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
+going, posts and comments (community.cards), and how a person, a body and a time show."""
 
 from django import template
-from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils import dateformat, timezone
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from accounts.models import User
 from community import selectors
+from community.cards import Clock, posts_html, threads_html
 from community.feeds import posts_as_shown, visible_posts
 from community.forms_posts import PostForm
-from community.posts import moderates
 from community.text import render_body
 from events.models import Event
 
@@ -41,68 +33,27 @@ def shown_name(person: User) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def person_link(context, person: User) -> str:
-    """A person as the community names them: a link to their profile for the signed in."""
-    if not context["user"].is_authenticated:
-        return shown_name(person)
-    return format_html(
-        '<a href="{}">{}</a>', path_of("community:profile", person.username), shown_name(person)
-    )
+def written_at(context, at) -> str:
+    """When a post, comment, message or request was written, in the viewer's time zone."""
+    return Clock(context["user"]).html(at)
 
 
 @register.simple_tag(takes_context=True)
-def written_at(context, at) -> str:
-    """When a post, comment, message or request was written, in the viewer's time zone."""
-    if at is None:
-        return format_html('<time datetime=""></time>')
-    local = timezone.localtime(at, timezone=_zone(getattr(context["user"], "timezone", "") or "UTC"))
-    return format_html(
-        '<time datetime="{}">{}</time>', local.isoformat(), dateformat.format(local, "j M Y, H:i")
-    )
+def post_cards(context, posts) -> str:
+    """A list of posts as cards, each with its buttons and newest comments (community.cards)."""
+    return posts_html(context["request"], posts)
 
 
-_zone = lru_cache(maxsize=None)(ZoneInfo)  # ZoneInfo() keeps each zone too, but behind a slower lookup
+@register.simple_tag(takes_context=True)
+def post_card(context, post) -> str:
+    """One post as a card, on its own page."""
+    return posts_html(context["request"], [post])
 
 
-# Which buttons each kind of thing has, by the name of their URL ("community:post_like", ...).
-ACTIONS = {
-    "post": ("like", "unlike", "hide", "unhide", "report", "edit", "delete", "share"),
-    "comment": ("like", "unlike", "hide", "unhide", "report", "edit", "delete"),
-}
-
-
-@register.filter
-def action_paths(thing) -> dict[str, str]:
-    """The addresses of the buttons on a post or a comment, by action: {"like": "/posts/7/like/", ...}."""
-    kind = thing._meta.model_name
-    return {action: path_of(f"community:{kind}_{action}", thing.pk) for action in ACTIONS[kind]}
-
-
-@register.filter
-def path_of(name: str, value) -> str:
-    """``reverse(name, args=[value])`` for a URL with one argument, at a fraction of its cost: a list
-    shows a dozen addresses for each of its posts and comments."""
-    head, tail = _path_around(name, get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
-    return f"{head}{quote(str(value), safe=_PATH_SAFE)}{tail}"
-
-
-# What reverse() leaves unquoted in a path (RFC 3986 pchar), and an argument no route's words contain.
-_PATH_SAFE = "!$&'()*+,;=/~:@"
-_MARK = "8675309001"
-
-
-@lru_cache(maxsize=256)
-def _path_around(name: str, prefix: str, urlconf: str) -> tuple[str, str]:
-    """The address of ``name`` before and after its one argument (the script prefix and URL
-    configuration are in the key, so neither change serves an old address)."""
-    head, tail = reverse(name, urlconf=urlconf, args=[_MARK]).split(_MARK)
-    return head, tail
-
-
-@register.filter
-def moderated_by(post, user) -> bool:
-    """Whether ``user`` may hide ``post`` and its comments."""
-    return moderates(user, post)
+@register.simple_tag(takes_context=True)
+def comment_threads(context, post, threads) -> str:
+    """A post's comments in threads, each with its buttons and a reply form (community.cards)."""
+    return threads_html(context["request"], post, threads)
 
 
 @register.inclusion_tag("community/discussion_section.html", takes_context=True)

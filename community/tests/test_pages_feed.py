@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from bookings.tests.factories import make_booking
+from community import selectors
 from community.models import Comment, Like, Post, Report
 from community.tests.factories import BlockFactory, PostFactory, make_friends
 from events.tests.factories import EventFactory
@@ -51,7 +52,16 @@ def test_the_feed_asks_signed_out_visitors_to_sign_in(client):
     assert response.url == f"{reverse('accounts:login')}?next={FEED}"
 
 
-def test_the_feed_shows_mine_my_friends_and_my_events_posts_and_nobody_elses(client, me, friend):
+@pytest.fixture(params=["listed", "subqueries"])
+def circle_read_as(request, monkeypatch):
+    """The feed reads my friends and blocks as lists of ids, or (past CIRCLE_LISTED) as subqueries."""
+    if request.param == "subqueries":
+        monkeypatch.setattr(selectors, "CIRCLE_LISTED", 0)
+
+
+def test_the_feed_shows_mine_my_friends_and_my_events_posts_and_nobody_elses(
+    client, me, friend, circle_read_as
+):
     event = EventFactory()
     make_booking(user=me, event=event)
     mine, friends = PostFactory(author=me), PostFactory(author=friend, visibility=FRIENDS)
@@ -64,11 +74,18 @@ def test_the_feed_shows_mine_my_friends_and_my_events_posts_and_nobody_elses(cli
     assert "Fred" in text_of(response)
 
 
-def test_the_feed_leaves_out_anyone_in_a_block_with_me(client, me, friend):
+def test_the_feed_leaves_out_anyone_in_a_block_with_me(client, me, friend, circle_read_as):
     PostFactory(author=friend)
+    shared = PostFactory(author=UserFactory(), body="Blocked words")
+    PostFactory(author=me, shared_post=shared, body="")
     BlockFactory(blocker=friend, blocked=me)
+    BlockFactory(blocker=me, blocked=shared.author)
 
-    assert shown(client.get(FEED)) == []
+    response = client.get(FEED)
+
+    assert [post.author for post in shown(response)] == [me]
+    assert "Blocked words" not in text_of(response)
+    assert "The shared post is no longer available." in text_of(response)
 
 
 def test_the_feed_shows_twenty_posts_a_page_newest_first(client, me):
@@ -79,6 +96,25 @@ def test_the_feed_shows_twenty_posts_a_page_newest_first(client, me):
     assert shown(first) == posts[:0:-1]
     assert shown(second) == [posts[0]]
     assert 'rel="next"' in first.content.decode()
+    assert "Page 1 of 2" in text_of(first) and "Page 2 of 2" in text_of(second)
+
+
+@pytest.mark.parametrize(("asked", "page"), [("9", 2), ("0", 2), ("-1", 2), ("two", 1), ("", 1)])
+def test_a_page_number_past_the_end_shows_the_last_page_and_a_wrong_one_the_first(client, me, asked, page):
+    posts = [PostFactory(author=me) for _ in range(21)]
+
+    response = client.get(FEED, {"page": asked})
+
+    assert response.status_code == 200
+    assert shown(response) == (posts[:0:-1] if page == 1 else [posts[0]])
+    assert f"Page {page} of 2" in text_of(response)
+
+
+def test_an_empty_feed_says_how_to_fill_it(client, me):
+    response = client.get(FEED)
+
+    assert shown(response) == []
+    assert "Nothing here yet." in text_of(response)
 
 
 def test_each_post_shows_its_three_newest_comments_and_links_to_the_rest(client, me, friend):
@@ -92,6 +128,42 @@ def test_each_post_shows_its_three_newest_comments_and_links_to_the_rest(client,
     assert "Comment 2" in page and "Comment 4" in page
     assert "Comment 1" not in page
     assert "5 comments" in page
+
+
+def test_a_post_never_shows_more_than_three_comments_even_when_its_count_is_behind(client, me, friend):
+    post = PostFactory(author=me)
+    for n in range(5):
+        Comment.objects.create(post=post, author=friend, body=f"Comment {n}")
+    Post.objects.filter(pk=post.pk).update(comment_count=2)
+
+    page = text_of(client.get(FEED))
+
+    assert all(f"Comment {n}" in page for n in (2, 3, 4))
+    assert "Comment 0" not in page and "Comment 1" not in page
+
+
+def test_a_hidden_comment_shows_under_a_post_to_its_author_only(client, me, friend, staff):
+    post = PostFactory(author=friend)
+    Comment.objects.create(post=post, author=me, body="My words", hidden_at=post.created_at, hidden_by=staff)
+    Comment.objects.create(post=post, author=friend, body="Their words")
+    Post.objects.filter(pk=post.pk).update(comment_count=2)
+
+    assert "My words" in text_of(client.get(FEED))
+    client.force_login(friend)
+    page = text_of(client.get(FEED))
+    assert "Their words" in page and "My words" not in page
+
+
+def test_a_page_whose_posts_have_no_comments_does_not_look_for_them(client, me):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PostFactory(author=me)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(FEED)
+
+    assert not [query for query in queries.captured_queries if "community_comment" in query["sql"]]
 
 
 @pytest.mark.parametrize(
@@ -141,8 +213,8 @@ def test_the_feed_reads_the_same_queries_for_10_or_1000_posts(
 ):
     event = EventFactory()
     add_posts(10, author=me, commenter=friend, event=event)
-    # 7: session and user, the page's count and posts, their newest comments (the blocks they are read
-    # past are subqueries of each), and the navigation's two counts.
+    # 7: session and user, my friends and blocks (then listed in each filter), the page's posts with
+    # their count, their newest comments, and the navigation's two counts.
     with django_assert_max_num_queries(7) as few:
         assert client.get(FEED).status_code == 200
     add_posts(990, author=friend, commenter=me, event=event)

@@ -1,4 +1,4 @@
-"""The template tags that show posts and comments say what the slower general tags said: the same
+"""The helpers that show posts and comments say what the slower general ones say: the same
 addresses as reverse(), the same times in the viewer's time zone."""
 
 from datetime import UTC, datetime
@@ -9,8 +9,7 @@ from django.template import Context, Template
 from django.urls import reverse, set_script_prefix
 
 from accounts.tests.factories import UserFactory
-from community.models import Comment, Post
-from community.templatetags.community import ACTIONS, action_paths, path_of
+from community.cards import Paths
 
 
 @pytest.mark.parametrize(
@@ -24,28 +23,17 @@ from community.templatetags.community import ACTIONS, action_paths, path_of
         ("community:profile", "8675309001"),
     ],
 )
-def test_path_of_is_what_reverse_gives(name, value):
-    assert path_of(name, value) == reverse(name, args=[value])
+def test_paths_are_what_reverse_gives(name, value):
+    assert Paths()(name, value) == reverse(name, args=[value])
 
 
-def test_path_of_follows_the_script_prefix():
-    path_of("community:post", 7)  # remembered under the root prefix
+def test_paths_follow_the_script_prefix():
+    Paths()("community:post", 7)  # remembered under the root prefix
     set_script_prefix("/site/")
     try:
-        assert path_of("community:post", 7) == reverse("community:post", args=[7]) == "/site/posts/7/"
+        assert Paths()("community:post", 7) == reverse("community:post", args=[7]) == "/site/posts/7/"
     finally:
         set_script_prefix("/")
-
-
-@pytest.mark.parametrize("thing", [Post(pk=5), Comment(pk=6)], ids=["post", "comment"])
-def test_action_paths_are_the_addresses_of_the_buttons(thing):
-    kind = thing._meta.model_name
-
-    paths = action_paths(thing)
-
-    assert paths == {
-        action: reverse(f"community:{kind}_{action}", args=[thing.pk]) for action in ACTIONS[kind]
-    }
 
 
 def written_at(at, user) -> str:
