@@ -108,23 +108,24 @@ def _circle_sql() -> str:
 
 def friends_seats(viewer, *, ticket_type_id: int) -> dict[int, str]:
     """The seats of a seated ticket type that ``viewer``'s friends hold, each with the friend's name,
-    so friends can sit together (one query; none for the signed out).
+    so friends can sit together: the viewer's circle, then (when they have friends) their seats, in
+    two queries however many sit; none for the signed out.
 
     Only friends who let friends see the events they go to, with open accounts; never anyone in a
     block with ``viewer`` either way.
     """
     if not viewer.is_authenticated:
         return {}
-    bookings = (
-        Booking.objects.holding()
-        .filter(
-            is_friend_of(viewer, "user"),
-            ticket_type_id=ticket_type_id,
-            seat__isnull=False,
-            user__friends_see_my_events=True,
-            user__is_active=True,
-        )
-        .exclude(in_a_block_with(viewer, "user"))
+    circle = Circle.read(viewer)
+    if circle.friend_ids == frozenset():
+        return {}
+    bookings = Booking.objects.holding().filter(
+        circle.friends("user"),
+        circle.unblocked("user"),
+        ticket_type_id=ticket_type_id,
+        seat__isnull=False,
+        user__friends_see_my_events=True,
+        user__is_active=True,
     )
     return {booking.seat_id: booking.user.name for booking in bookings.select_related("user")}
 

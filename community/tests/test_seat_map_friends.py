@@ -127,7 +127,7 @@ def test_a_friends_name_is_shown_as_text(client, attendee, ada, stalls):
     assert "held by your friend &quot;&gt;&lt;script&gt;" in seat_input(response, "Row A, seat 1")
 
 
-def test_friends_seats_are_read_in_one_query_however_many_friends_sit(
+def test_friends_seats_are_read_in_two_queries_however_many_friends_sit(
     attendee, stalls, django_assert_num_queries
 ):
     for number in range(1, 6):
@@ -135,10 +135,17 @@ def test_friends_seats_are_read_in_one_query_however_many_friends_sit(
         make_friends(attendee, friend)
         sit(friend, stalls, "B", number)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the viewer's friends and blocks, then their seats
         seats = friends_seats(attendee, ticket_type_id=stalls.pk)
 
     assert len(seats) == 5
+
+
+def test_someone_without_friends_has_no_seats_read(attendee, stalls, django_assert_num_queries):
+    sit(UserFactory(), stalls, "B", 1)
+
+    with django_assert_num_queries(1):  # only the viewer's circle: nobody in it to look for
+        assert friends_seats(attendee, ticket_type_id=stalls.pk) == {}
 
 
 def test_the_map_costs_the_same_queries_with_one_friend_or_many(
