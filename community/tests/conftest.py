@@ -1,4 +1,5 @@
-"""Who the community's page tests sign in as, and their friend (a test file may name its own)."""
+"""Who the community's page tests sign in as, and their friend (a test file may name its own); the
+author of the posts a test reads."""
 
 import pytest
 
@@ -18,3 +19,8 @@ def friend(me):
     friend = UserFactory(username="zoe_m", display_name="Zoë")
     make_friends(me, friend)
     return friend
+
+
+@pytest.fixture
+def author(db):
+    return UserFactory(username="author")

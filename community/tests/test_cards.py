@@ -19,11 +19,6 @@ POST_BUTTONS = ("like", "unlike", "share", "edit", "delete", "hide", "unhide", "
 
 
 @pytest.fixture
-def author(db):
-    return UserFactory(username="author")
-
-
-@pytest.fixture
 def commenter(author):
     commenter = UserFactory(username="commenter")
     make_friends(author, commenter)

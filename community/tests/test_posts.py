@@ -30,11 +30,6 @@ def fresh(row):
 
 
 @pytest.fixture
-def author(db):
-    return UserFactory(username="author")
-
-
-@pytest.fixture
 def friend(author):
     friend = UserFactory(username="friend")
     make_friends(author, friend)
