@@ -91,10 +91,12 @@ def _lock_event_noting_booking(event_id: int, user) -> Event:
     """Lock the event row and, in the same statement, note ``user``'s booking status on it.
 
     The noted ``held_status`` comes from the statement's snapshot, which on
-    PostgreSQL may predate the wait for the lock. It is used only to refuse
+    PostgreSQL may predate the wait for the lock. It is used to refuse
     (already_booked, event_full), where a racing double click changes no more
-    than which refusal is given; writes re-read the booking after the lock.
-    Saves a round trip on the most common answer of a flash sale: "full".
+    than which refusal is given, and to skip reading a booking that was not
+    there (``_booking_row``: a double click inserting twice breaks a constraint,
+    and ``book`` tries again). Saves a round trip on the most common answer of a
+    flash sale, "full", and on every new booking.
     """
     held = Booking.objects.filter(event=OuterRef("pk"), user=user).values("status")[:1]
     return lock_event(event_id, also_read={"held_status": Subquery(held)})
@@ -189,7 +191,7 @@ def _book(*, user, event_id: int, choice: _Choice) -> Booking:
         was = booking.status or None
         booking.event, booking.ticket_type = event, ticket_type
         if full is None:
-            _take_place(booking, seat=_seat_to_sell(ticket_type, choice.seat_id))
+            _take_place(booking, seat=_seat_for(booking, ticket_type, choice.seat_id))
         else:
             booking.status, booking.seat = Booking.Status.WAITLISTED, None
             booking.waitlisted_at = timezone.now()
@@ -477,6 +479,22 @@ def _seat_to_sell(ticket_type: TicketType, seat_id: int | None) -> Seat | None:
     if seat.held:
         raise _seat_taken(seat)
     return seat
+
+
+def _seat_for(booking: Booking, ticket_type: TicketType, seat_id: int | None) -> Seat | None:
+    """``_seat_to_sell`` for ``booking``'s buyer: a seat their own booking holds is already_booked, not
+    taken. Their double click took it while this request waited for the lock, after the lock's
+    statement noted their booking (``_booking_row``)."""
+    try:
+        return _seat_to_sell(ticket_type, seat_id)
+    except DomainError as refusal:
+        if refusal.code != ErrorCode.SEAT_TAKEN:
+            raise
+        theirs = Booking.objects.filter(event_id=ticket_type.event_id, user=booking.user, seat_id=seat_id)
+        held = theirs.holding().values_list("status", flat=True).first()
+        if held is None:
+            raise
+        raise _already_booked(held) from None
 
 
 def _seat_taken(seat: Seat) -> DomainError:

@@ -19,6 +19,7 @@ from accounts.tests.factories import UserFactory
 from bookings import services
 from bookings.models import Booking
 from bookings.tests.factories import assert_counter_exact, fill
+from bookings.tests.test_api_typed_bookings import seated_type
 from eventhub.errors import DomainError
 from events.models import Event
 from events.tests.factories import EventFactory
@@ -208,6 +209,29 @@ def test_a_double_click_waiting_for_the_lock_sees_the_first_clicks_booking():
 
     assert result == ["already_booked"]
     assert statuses(event) == {"confirmed": 1}
+    assert_counter_exact(event)
+
+
+@pytest.mark.postgres
+def test_a_double_click_on_a_seat_waiting_for_the_lock_is_already_booked_not_seat_taken():
+    """As above, naming a seat: the second click finds the seat held, by the first click's booking."""
+    event = EventFactory(capacity=10)
+    stalls = seated_type(event)
+    chosen = stalls.seats.order_by("row_index", "number").first()
+    user = UserFactory()
+
+    def click():
+        return services.book(user=user, event=event, ticket_type=stalls, seat=chosen)
+
+    with transaction.atomic():
+        Event.objects.select_for_update().get(pk=event.pk)
+        thread, _, result = in_background(click)
+        assert wait_until_a_session_waits_for_a_lock(), "book() never queued for the event row"
+        click()  # the first click, committed as the lock is let go
+    thread.join(JOIN_TIMEOUT)
+
+    assert result == ["already_booked"]
+    assert Booking.objects.get(event=event, user=user).seat == chosen
     assert_counter_exact(event)
 
 
