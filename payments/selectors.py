@@ -20,18 +20,16 @@ def managed_by(rows, user, *, event_path: str):
     return rows.filter(**{f"{event_path}__in": Event.objects.managed_by(user)})
 
 
-def revenue_per_ticket_type(*, event_id: int | None = None, event_ids=None) -> dict[int, Decimal]:
+def revenue_per_ticket_type(*, event_id: int | None = None) -> dict[int, Decimal]:
     """Money kept per ticket type id: what was paid less what was refunded (or is owed back by hand).
 
-    Of one event, of the events ``event_ids`` names, or of every event. In each
-    event's currency (a payment takes its event's, which cannot change once
-    someone has booked). Types that took no money are left out. One query.
+    Of one event, or of every event. In each event's currency (a payment takes
+    its event's, which cannot change once someone has booked). Types that took
+    no money are left out. One query.
     """
     payments = Payment.objects.settled()
     if event_id is not None:
         payments = payments.filter(booking__event_id=event_id)
-    if event_ids is not None:
-        payments = payments.filter(booking__event_id__in=event_ids)
     rows = payments.order_by().values("booking__ticket_type_id").annotate(kept=_kept())
     return {row["booking__ticket_type_id"]: cents(row["kept"]) for row in rows}
 
